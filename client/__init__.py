@@ -1,0 +1,1 @@
+"""What runs at the user end: the terminal follower and the web pages."""

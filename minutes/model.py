@@ -1,0 +1,87 @@
+"""The minutes document model: what the server projects from the event log to render."""
+
+import datetime as dt
+
+import msgspec
+
+
+class Person(msgspec.Struct, frozen=True):
+    name: str
+    position: str = ""
+
+
+class PointAttendance(msgspec.Struct):
+    point: str  # the connection point's display name
+    people: list[Person]
+
+
+class Absent(msgspec.Struct):
+    person: Person
+    reason: str = ""
+
+
+class Attendance(msgspec.Struct):
+    in_hall: list[Person]
+    online: list[PointAttendance]  # only points with someone online, in agenda order
+    absent: list[Absent]
+    not_marked: int = 0  # people never marked (shown as a count line)
+    points_connected: list[str] = []  # names of points seen online (presence evidence)
+
+
+class Speaker(msgspec.Struct):
+    person: Person
+    point: str = ""  # point name when they spoke from a connection point
+    at: dt.datetime | None = None  # when given the floor
+
+
+class RollEntry(msgspec.Struct):
+    name: str
+    choice: str  # "yes" | "no" | "abstain"
+
+
+class PollResult(msgspec.Struct):
+    subject: str  # what was put to the vote (item title)
+    ballot: str  # "named" | "secret"
+    rule: str  # "simple" | "more-than-half-of-present" | "more-than-half-of-members" | "two-thirds-of-members" | "consultative"
+    yes: int  # weighted counts
+    no: int
+    abstain: int
+    not_voted: int  # weighted weight of entitled members who did not vote
+    entitled: int  # weighted total of voting members (members)
+    present: int  # weighted voting members present when the poll opened
+    quorum: str  # e.g. "1/2"
+    outcome: str  # "adopted" | "rejected" | "consultative"
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    roll: list[RollEntry] = []  # named ballots only
+
+
+class ItemMinutes(msgspec.Struct):
+    number: int  # 1-based
+    title: str
+    presenter: Person | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    speakers: list[Speaker] = []
+    notes: list[str] = []  # the secretary's notes, in order (each may contain newlines)
+    polls: list[PollResult] = []
+    conclusions: list[str] = []
+
+
+class MinutesDoc(msgspec.Struct):
+    language: str  # "vi" | "en"
+    draft: bool  # True: mark DỰ THẢO / DRAFT visibly
+    body: str  # issuing body (tên cơ quan)
+    title: str  # session title (trích yếu)
+    place: str
+    starts_at: dt.datetime  # planned start, tz-aware
+    chair: Person
+    secretary: Person
+    attendance: Attendance
+    items: list[ItemMinutes]
+    parent_body: str = ""
+    record_number: str = ""  # e.g. "01/BB-UBQGCDS"; when empty print "Số: .../BB-..."
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    head_hash: str = ""  # hex sha256 of the log head
+    event_count: int = 0

@@ -1,0 +1,1 @@
+"""phienhop server: the Litestar app, the domain core, the event store, the CLI."""

@@ -1,0 +1,49 @@
+"""GET /join/{token}: set the session cookie and open the page for that token's role."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.datastructures import Cookie
+from litestar.response import Redirect
+
+from ..auth import COOKIE, Principal
+from ..domain.actor import Role
+from ..engine import Engine
+
+PAGES = {
+    Role.CHAIR: "chair",
+    Role.SECRETARY: "secretary",
+    Role.PERSON: "member",
+    Role.POINT: "point",
+    Role.PUBLIC: "point",
+}
+
+
+@get("/join/{token:str}", exclude_from_auth=True, include_in_schema=True)
+async def join(token: str, request: Request, engine: Engine) -> Response:
+    """Sets an HttpOnly, SameSite=Strict cookie and redirects to the role's page."""
+    grant = engine.grant(token)
+    if grant is None:
+        return Response(
+            "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one.",
+            status_code=404,
+            media_type="text/plain; charset=utf-8",
+        )
+    page = PAGES[grant.actor.role]
+    cookie = Cookie(
+        key=COOKIE, value=token, httponly=True, samesite="strict", path="/",
+        secure=request.url.scheme == "https", max_age=7 * 24 * 3600,
+    )
+    return Redirect(f"/web/{page}.html?session={grant.session}", status_code=303, cookies=[cookie])
+
+
+@get("/api/me")
+async def me(request: Request[Principal, str, object]) -> dict:
+    """Who this token is: session, role, person, point."""
+    actor = request.user.actor
+    return {
+        "session": request.user.grant.session,
+        "role": actor.role.value,
+        "person": actor.person,
+        "point": actor.point,
+    }

@@ -1,0 +1,99 @@
+"""HTTP: create sessions, read the snapshot and the log, send commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.exceptions import ClientException
+from litestar.params import Parameter
+
+from ..auth import Principal, admin_only, of_this_session
+from ..domain.agenda import AgendaError
+from ..domain.commands import AnyCommand, FinalizeMinutes
+from ..minutes_doc import MinutesService
+from ..domain.views import snapshot
+from ..engine import CommandResult, CreatedSession, Engine
+from ..agendas import load_agenda
+
+MAX_AGENDA_BYTES = 2 * 1024 * 1024
+MAX_COMMAND_BYTES = 64 * 1024
+
+_command_decoder = msgspec.json.Decoder(AnyCommand)
+
+
+class Snapshot(msgspec.Struct):
+    """The current state of a session and the seq it reflects."""
+
+    seq: int
+    state: dict[str, Any]
+
+
+class EventList(msgspec.Struct):
+    seq: int
+    events: list[msgspec.Raw]
+
+
+@post("/api/sessions", guards=[admin_only], status_code=201, request_max_body_size=MAX_AGENDA_BYTES)
+async def create_session(request: Request, engine: Engine, agenda_dir: Path) -> CreatedSession:
+    """Create a session from an agenda file (TOML with ``Content-Type: application/toml``, or JSON)."""
+    body = await request.body()
+    fmt = "json" if "json" in request.headers.get("content-type", "") else "toml"
+    agenda, source = load_agenda(body, agenda_dir, fmt)
+    return await engine.create_session(agenda, source=None)
+
+
+@get("/api/sessions/{session_id:str}", guards=[of_this_session])
+async def get_snapshot(session_id: str, engine: Engine) -> Snapshot:
+    """The session's current state and its seq."""
+    state = engine.state(session_id)
+    return Snapshot(seq=state.seq, state=snapshot(state))
+
+
+@get("/api/sessions/{session_id:str}/events", guards=[of_this_session])
+async def get_events(
+    session_id: str, engine: Engine, since: Annotated[int, Parameter(ge=0, default=0)] = 0
+) -> EventList:
+    """The committed events after ``since``, in order."""
+    state = engine.state(session_id)
+    return EventList(seq=state.seq, events=[msgspec.Raw(e) for e in engine.events_since(session_id, since)])
+
+
+@post(
+    "/api/sessions/{session_id:str}/commands",
+    guards=[of_this_session],
+    status_code=200,
+    request_max_body_size=MAX_COMMAND_BYTES,
+)
+async def post_command(
+    session_id: str, request: Request[Principal, Any, Any], engine: Engine, minutes: MinutesService
+) -> CommandResult:
+    """Run one command; answers once its events are committed, with the events (and a vote's receipt)."""
+    engine.state(session_id)
+    body = await request.body()
+    try:
+        command = _command_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise ClientException(detail=f"invalid command: {_explain(exc)}", extra={"error": "command.invalid"}) from None
+    except msgspec.DecodeError as exc:
+        raise ClientException(detail=f"invalid JSON: {exc}", extra={"error": "json.invalid"}) from None
+    if isinstance(command, FinalizeMinutes):  # its decision needs the rendered PDF's hash
+        return await minutes.finalize(session_id, request.user.actor)
+    return await engine.command(session_id, request.user.actor, command)
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    text = str(exc)
+    if "Object contains unknown field" in text:
+        return text.replace("Object contains unknown field", "unknown field")
+    if "at `$.type`" in text or "Object missing required field `type`" in text:
+        from ..domain.commands import COMMAND_TYPES
+
+        return f"{text}; 'type' must be one of: {', '.join(COMMAND_TYPES)}"
+    return text
+
+
+def agenda_error(request: Request, exc: AgendaError) -> Response:
+    return Response({"error": "agenda.invalid", "detail": str(exc), "path": exc.path}, status_code=422)

@@ -1,0 +1,133 @@
+"""Assembles the Litestar app: store, engine, fan-out, routes, errors. Nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from .agendas import load_agenda_file
+from .api import join, live, minutes, sessions
+from .auth import TokenAuth
+from .domain.agenda import AgendaError
+from .domain.errors import DomainError
+from .engine import Engine, StoreFailed, UnknownSession
+from .keys import PollKeys
+from .links import format_links
+from .live import Hub, Presence
+from .minutes_doc import MinutesService
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("phienhop")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "client" / "web"
+
+
+
+@get("/health", exclude_from_auth=True)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/", exclude_from_auth=True, include_in_schema=False)
+async def index() -> Redirect:
+    return Redirect("/web/index.html")
+
+
+_ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests"}
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    code = extra.get("error") or _ERROR_NAMES.get(exc.status_code, "error")
+    body = {"error": code, "detail": exc.detail}
+    if exc.status_code == 400 and isinstance(exc.extra, list):  # Litestar's parameter validation
+        body["detail"] = "; ".join(f"{e.get('key', '')}: {e.get('message', '')}" for e in exc.extra) or exc.detail
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _domain_error(request: Request, exc: DomainError) -> Response:
+    return Response({"error": exc.code, "detail": exc.detail}, status_code=exc.status)
+
+
+def _unknown_session(request: Request, exc: UnknownSession) -> Response:
+    return Response({"error": "session.unknown", "detail": f"no session '{exc.args[0]}'"}, status_code=404)
+
+
+def _store_failed(request: Request, exc: StoreFailed) -> Response:
+    return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
+
+
+def create_app(settings: Settings, announce: Callable[[str], None] | None = None) -> Litestar:
+    """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links)."""
+    hub = Hub()
+    store = Store(settings.db)
+    engine = Engine(store, hub, PollKeys(settings.keys_path))
+    presence = Presence(engine.presence)
+    minutes_service = MinutesService(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await store.open()
+        await engine.start()
+        minutes_service.start()
+        try:
+            admin = None if settings.admin_token else await engine.ensure_admin()
+            if admin and announce:
+                announce(f"admin token (shown once; keep it, or set PHIENHOP_ADMIN_TOKEN): {admin}")
+            for path in settings.agendas:
+                agenda, source = load_agenda_file(path)
+                if source in engine.sources:
+                    if announce:
+                        announce(f"{path}: session {engine.sources[source]} exists (links were printed when it was created)")
+                    continue
+                created = await engine.create_session(agenda, source=source)
+                if announce:
+                    announce(format_links(settings.base_url, created.id, agenda, created.tokens))
+            yield
+        finally:
+            minutes_service.stop()
+            await engine.stop()
+            await store.close()
+
+    app = Litestar(
+        route_handlers=[
+            health, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
+            sessions.post_command, live.live, join.join, join.me, minutes.minutes_pdf,
+            create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
+        ],
+        dependencies={
+            "engine": Provide(lambda: engine, sync_to_thread=False),
+            "hub": Provide(lambda: hub, sync_to_thread=False),
+            "presence": Provide(lambda: presence, sync_to_thread=False),
+            "minutes": Provide(lambda: minutes_service, sync_to_thread=False),
+            "agenda_dir": Provide(lambda: Path(settings.agenda_dir), sync_to_thread=False),
+        },
+        plugins=[hub.plugin],
+        middleware=[DefineMiddleware(TokenAuth, exclude=["^/health$", "^/web", "^/join", "^/schema", "^/$"])],
+        exception_handlers={
+            HTTPException: _http_error,
+            DomainError: _domain_error,
+            AgendaError: sessions.agenda_error,
+            UnknownSession: _unknown_session,
+            StoreFailed: _store_failed,
+        },
+        openapi_config=OpenAPIConfig(title="phienhop", version="1", path="/schema"),
+        lifespan=[lifespan],
+        logging_config=None,
+    )
+    app.state.engine = engine
+    app.state.admin_token = settings.admin_token
+    app.state.settings = settings
+    return app

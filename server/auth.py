@@ -1,0 +1,110 @@
+"""Tokens in, roles out: Bearer header, the session cookie, or ``?token=`` on the WebSocket.
+
+A wrong or missing token is 401; a right token for another session or role is 403. A command
+carried by the cookie must come from our own origin (SameSite=Strict plus an Origin check),
+so another site cannot make a member's browser act for them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from .domain.actor import Actor, Role
+from .tokens import Grant
+
+COOKIE = "phienhop_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """The authenticated caller and how its token arrived (``bearer``, ``cookie`` or ``query``)."""
+
+    grant: Grant
+    via: str
+
+    @property
+    def actor(self) -> Actor:
+        return self.grant.actor
+
+
+def token_from(connection: ASGIConnection, allow_query: bool) -> tuple[str | None, str]:
+    header = connection.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthorizedException(detail="Authorization header must be 'Bearer <token>'")
+        return value.strip(), "bearer"
+    if allow_query and connection.query_params.get("token"):
+        return connection.query_params["token"], "query"
+    cookie = connection.cookies.get(COOKIE)
+    if cookie:
+        return cookie, "cookie"
+    return None, ""
+
+
+def resolve(connection: ASGIConnection, admin_token: str, allow_query: bool = False) -> Principal:
+    """The caller's Principal; raises 401 with a clear detail when there is none."""
+    token, via = token_from(connection, allow_query)
+    if not token:
+        raise NotAuthorizedException(detail="no token: send 'Authorization: Bearer <token>' or open your join link")
+    if admin_token and token == admin_token:
+        return Principal(Grant(None, Actor(role=Role.ADMIN)), via)
+    grant = connection.app.state.engine.grant(token)
+    if grant is None:
+        raise NotAuthorizedException(detail="unknown token: check the link or ask the admin for a new one")
+    return Principal(grant, via)
+
+
+def same_origin(connection: ASGIConnection) -> bool:
+    """True when the request's Origin (or Referer) names this server's own host."""
+    origin = connection.headers.get("origin") or connection.headers.get("referer")
+    if not origin:
+        return False
+    host = connection.headers.get("host", "")
+    _, _, rest = origin.partition("://")
+    return rest.split("/", 1)[0] == host
+
+
+class TokenAuth(AbstractAuthenticationMiddleware):
+    """Authenticates every HTTP route not marked ``exclude_from_auth``."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        principal = resolve(connection, connection.app.state.admin_token)
+        if principal.via == "cookie" and connection.scope.get("method", "GET") not in SAFE_METHODS:
+            if not same_origin(connection):
+                raise PermissionDeniedException(detail="cross-site request refused: the Origin is not this server")
+        return AuthenticationResult(user=principal, auth=principal.via)
+
+
+# -- guards -----------------------------------------------------------------------------------
+
+
+def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if connection.user.actor.role is not Role.ADMIN:
+        raise PermissionDeniedException(detail="this needs the admin token")
+
+
+def of_this_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The token must belong to the session in the path (the admin may read any)."""
+    principal: Principal = connection.user
+    session = connection.path_params.get("session_id")
+    if principal.actor.role is Role.ADMIN:
+        return
+    if principal.grant.session != session:
+        raise PermissionDeniedException(detail=f"this token is not for session '{session}'")
+
+
+def roles(*allowed: Role):
+    """A guard that lets only ``allowed`` roles through."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        role = connection.user.actor.role
+        if role not in allowed:
+            names = ", ".join(r.value for r in allowed)
+            raise PermissionDeniedException(detail=f"this is for the {names}; a {role.value} token may not")
+
+    return guard

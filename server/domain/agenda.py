@@ -1,0 +1,217 @@
+"""The agenda file (TOML v1): typed, validated whole, normalized to NFC.
+
+Pure: the caller reads files; this module only checks and shapes what was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import unicodedata
+from fractions import Fraction
+from typing import Annotated, Any, Callable
+
+import msgspec
+
+Id = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class Method(enum.Enum):
+    YES_NO_ABSTAIN = "yes-no-abstain"
+
+
+class Ballot(enum.Enum):
+    NAMED = "named"
+    SECRET = "secret"
+
+
+class Rule(enum.Enum):
+    SIMPLE = "simple"
+    MORE_THAN_HALF_OF_PRESENT = "more-than-half-of-present"
+    MORE_THAN_HALF_OF_MEMBERS = "more-than-half-of-members"
+    TWO_THIRDS_OF_MEMBERS = "two-thirds-of-members"
+    CONSULTATIVE = "consultative"
+
+
+class Language(enum.Enum):
+    VI = "vi"
+    EN = "en"
+
+
+class PollSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    method: Method = Method.YES_NO_ABSTAIN
+    ballot: Ballot = Ballot.NAMED
+    rule: Rule = Rule.SIMPLE
+
+
+class SessionInfo(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    title: Text
+    body: Text
+    place: Text
+    starts_at: dt.datetime
+    chair: Id
+    secretary: Id
+    parent_body: str = ""
+    record_number: str = ""
+    language: Language = Language.VI
+    quorum: str = "1/2"
+
+
+class Point(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: Id
+    name: Text
+    host: bool = False
+
+
+class Person(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: Id
+    name: Text
+    position: str = ""
+    point: str = ""
+    voting: bool = True
+    weight: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+
+
+class Item(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: Id
+    title: Text
+    presenter: str = ""
+    duration_min: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 15
+    draft: str = ""
+    draft_text: str = ""  # the draft's content, filled in by the loader (or sent inline)
+    poll: PollSpec | None = None
+
+
+class Agenda(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    session: SessionInfo
+    points: list[Point]
+    people: list[Person]
+    items: list[Item]
+
+
+class AgendaError(ValueError):
+    """A bad agenda file; ``path`` names the key (``items[3].poll.rule``)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
+_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+def _msgspec_error(exc: msgspec.ValidationError) -> AgendaError:
+    text = str(exc)
+    match = _PATH.search(text)
+    path = match.group("path").lstrip(".") if match else ""
+    reason = _PATH.sub("", text)
+    reason = reason.replace("Object contains unknown field", "unknown key")
+    reason = re.sub(r"Invalid enum value (\S+)", r"unknown value \1", reason)
+    return AgendaError(path or "(file)", reason)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def parse_quorum(text: str) -> Fraction:
+    """``"1/2"`` -> Fraction(1, 2); a share strictly between 0 and 1."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match or int(match.group(2)) == 0:
+        raise AgendaError("session.quorum", f"not a fraction like '1/2': {text!r}")
+    share = Fraction(int(match.group(1)), int(match.group(2)))
+    if not 0 < share < 1:
+        raise AgendaError("session.quorum", f"must be between 0 and 1, got {text!r}")
+    return share
+
+
+def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
+    """Decode TOML or JSON (text or already-parsed dict) into a checked, NFC-normalized Agenda."""
+    try:
+        if isinstance(data, dict):
+            raw = data
+        elif fmt == "toml":
+            import tomllib
+
+            if isinstance(data, bytes):
+                try:
+                    data = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise AgendaError("(file)", f"not UTF-8 text (byte {exc.start})") from None
+            try:
+                raw = tomllib.loads(data)
+            except tomllib.TOMLDecodeError as exc:
+                raise AgendaError("(file)", f"not valid TOML: {exc}") from None
+        else:
+            try:
+                raw = msgspec.json.decode(data)
+            except msgspec.DecodeError as exc:
+                raise AgendaError("(file)", f"not valid JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise AgendaError("(file)", "expected a table at the top level")
+        agenda = msgspec.convert(_nfc(raw), type=Agenda, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _msgspec_error(exc) from None
+    check_agenda(agenda)
+    return agenda
+
+
+def check_agenda(agenda: Agenda) -> None:
+    """Cross-reference checks msgspec cannot express; raises AgendaError on the first problem."""
+    s = agenda.session
+    if s.starts_at.tzinfo is None:
+        raise AgendaError("session.starts_at", "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00")
+    parse_quorum(s.quorum)
+    if not agenda.points:
+        raise AgendaError("points", "at least one connection point is needed")
+    if not agenda.items:
+        raise AgendaError("items", "at least one item is needed")
+    seen: dict[str, str] = {}
+    for kind, rows in (("points", agenda.points), ("people", agenda.people), ("items", agenda.items)):
+        for i, row in enumerate(rows):
+            if row.id in seen:
+                raise AgendaError(f"{kind}[{i}].id", f"duplicate id '{row.id}' (also in {seen[row.id]})")
+            seen[row.id] = kind
+    points = {p.id for p in agenda.points}
+    people = {p.id for p in agenda.people}
+    hosts = [i for i, p in enumerate(agenda.points) if p.host]
+    if len(hosts) > 1:
+        raise AgendaError(f"points[{hosts[1]}].host", "only one point can be the host")
+    for i, person in enumerate(agenda.people):
+        if person.point and person.point not in points:
+            raise AgendaError(f"people[{i}].point", f"unknown point '{person.point}'")
+    for key, value in (("chair", s.chair), ("secretary", s.secretary)):
+        if value not in people:
+            raise AgendaError(f"session.{key}", f"'{value}' is not one of the people")
+    if not any(p.voting for p in agenda.people):
+        raise AgendaError("people", "nobody has a vote (voting = true)")
+    for i, item in enumerate(agenda.items):
+        if item.presenter and item.presenter not in people:
+            raise AgendaError(f"items[{i}].presenter", f"unknown person '{item.presenter}'")
+
+
+def with_drafts(agenda: Agenda, read: Callable[[str], str]) -> Agenda:
+    """Fill each item's ``draft_text`` by calling ``read(draft)``; ``read`` raises AgendaError's reason."""
+    items = []
+    for i, item in enumerate(agenda.items):
+        if item.draft and not item.draft_text:
+            try:
+                text = read(item.draft)
+            except FileNotFoundError:
+                raise AgendaError(f"items[{i}].draft", f"file not found: {item.draft}") from None
+            except UnicodeDecodeError:
+                raise AgendaError(f"items[{i}].draft", f"not UTF-8 text: {item.draft}") from None
+            except ValueError as exc:
+                raise AgendaError(f"items[{i}].draft", str(exc)) from None
+            item = msgspec.structs.replace(item, draft_text=unicodedata.normalize("NFC", text))
+        items.append(item)
+    return msgspec.structs.replace(agenda, items=items)

@@ -1,0 +1,53 @@
+"""Attendance: present in the hall, online at a point, absent with a reason, or not yet marked."""
+
+from __future__ import annotations
+
+from .actor import Actor, Role
+from .commands import MarkAttendance
+from .errors import Forbidden, Invalid, NotFound
+from .events import AttendanceMarked, Status
+from .registry import Context, applies, decides, person_of, require_not_finalized, require_status
+from .state import Mark, SessionState, SessionStatus
+
+
+@decides(MarkAttendance)
+def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
+    person = person_of(state, cmd.person)
+    if actor.role in (Role.CHAIR, Role.SECRETARY):
+        statuses = (SessionStatus.SCHEDULED, SessionStatus.OPEN, SessionStatus.CLOSED)
+    elif actor.role is Role.PERSON and actor.person == cmd.person:
+        statuses = (SessionStatus.SCHEDULED, SessionStatus.OPEN)
+    elif actor.role is Role.POINT and person.point == actor.point:
+        statuses = (SessionStatus.SCHEDULED, SessionStatus.OPEN)
+    elif actor.role is Role.POINT:
+        raise Forbidden("forbidden", f"attendance.mark: '{cmd.person}' does not belong to point '{actor.point}'")
+    elif actor.role is Role.PERSON:
+        raise Forbidden("forbidden", "attendance.mark: a member may only mark themself")
+    else:
+        raise Forbidden("forbidden", f"attendance.mark is not for a {actor.role.value} token")
+    require_status(state, "attendance.mark", *statuses)
+    require_not_finalized(state, "attendance.mark")
+    point = cmd.point
+    if cmd.status is Status.ONLINE:
+        point = point or person.point or None
+        if point is None:
+            raise Invalid("attendance.point", f"attendance.mark: 'online' needs the point where '{cmd.person}' is")
+        if state.point(point) is None:
+            raise NotFound("point.unknown", f"no point '{point}' in this session")
+        if actor.role is Role.POINT and point != actor.point:
+            raise Forbidden("forbidden", f"attendance.mark: point '{actor.point}' can only mark people online there")
+    elif point is not None:
+        raise Invalid("attendance.point", f"attendance.mark: a point goes only with status 'online', not '{cmd.status.value}'")
+    if cmd.reason and cmd.status is not Status.ABSENT:
+        raise Invalid("attendance.reason", "attendance.mark: a reason goes only with status 'absent'")
+    current = state.attendance.get(cmd.person)
+    if current and (current.status, current.point, current.reason) == (cmd.status, point, cmd.reason):
+        return []  # already so: nothing to record
+    return [
+        AttendanceMarked(at=ctx.now, person=cmd.person, status=cmd.status, point=point, reason=cmd.reason, by=actor.label())
+    ]
+
+
+@applies(AttendanceMarked)
+def marked(state: SessionState, event: AttendanceMarked) -> None:
+    state.attendance[event.person] = Mark(status=event.status, point=event.point, reason=event.reason, at=event.at)

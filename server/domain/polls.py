@@ -1,0 +1,178 @@
+"""Polls on drafts: quorum to open, one vote per present member, rules that decide the outcome."""
+
+from __future__ import annotations
+
+from .actor import Actor, Role
+from .agenda import Ballot as BallotKind, Rule
+from .commands import CastVote, ClosePoll, OpenPoll
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .events import Choice, Outcome, PollClosed, PollOpened, RollEntry, VoteCast
+from .registry import Ballot, Context, Decision, allow, applies, decides, item_of, require_status
+from .state import PollState, PollStatus, Result, SessionState, SessionStatus
+
+CHOICES = tuple(c.value for c in Choice)
+
+
+def quorum_needed(members: int, share) -> int:
+    """Heads needed for quorum: more than ``share`` of the voting members (1/2 of 30 -> 16)."""
+    return int(members * share) + 1
+
+
+def outcome(rule: Rule, counts: dict[str, int], members: int, present: int) -> Outcome:
+    """Decide a poll from weighted counts. Ties and exact halves are not a majority."""
+    yes, no = counts.get("yes", 0), counts.get("no", 0)
+    if rule is Rule.CONSULTATIVE:
+        return Outcome.CONSULTATIVE
+    if rule is Rule.SIMPLE:
+        adopted = yes > no
+    elif rule is Rule.MORE_THAN_HALF_OF_PRESENT:
+        adopted = 2 * yes > present
+    elif rule is Rule.MORE_THAN_HALF_OF_MEMBERS:
+        adopted = 2 * yes > members
+    elif rule is Rule.TWO_THIRDS_OF_MEMBERS:
+        adopted = 3 * yes >= 2 * members  # "at least two thirds"
+    else:  # pragma: no cover - the enum is closed
+        raise Invalid("poll.rule", f"unknown rule '{rule}'")
+    return Outcome.ADOPTED if adopted else Outcome.REJECTED
+
+
+def _poll_of(state: SessionState, poll_id: str) -> PollState:
+    poll = state.polls.get(poll_id)
+    if poll is None:
+        raise NotFound("poll.unknown", f"no poll '{poll_id}' in this session")
+    return poll
+
+
+def _entitled(state: SessionState, poll: PollState | None = None) -> list[str]:
+    voters = poll.voters if poll else set()
+    return [p.id for p in state.agenda.people if p.voting and (state.is_present(p.id) or p.id in voters)]
+
+
+@decides(OpenPoll)
+def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
+    allow(actor, "poll.open", Role.CHAIR)
+    require_status(state, "poll.open", SessionStatus.OPEN)
+    item_of(state, cmd.item)
+    if state.active_item != cmd.item:
+        raise Conflict("item.state", f"poll.open: item '{cmd.item}' is not the active item")
+    for poll in state.polls.values():
+        if poll.status is PollStatus.OPEN:
+            raise Conflict("poll.open", f"poll.open: poll '{poll.id}' is still open; close it first")
+    spec = cmd.spec or state.item(cmd.item).poll
+    if spec is None:
+        raise Invalid("poll.spec", f"poll.open: item '{cmd.item}' has no [items.poll]; send a 'spec'")
+    members = len(state.voting_members())
+    present = len(_entitled(state))
+    needed = quorum_needed(members, state.quorum)
+    if spec.rule is not Rule.CONSULTATIVE and present < needed:
+        raise Conflict(
+            "quorum.not_met",
+            f"quorum not met: {present} of {members} voting members present, {needed} needed",
+        )
+    poll_id = f"p{len(state.polls) + 1}"
+    return [
+        PollOpened(
+            at=ctx.now, poll=poll_id, item=cmd.item, spec=spec, members=members, present=present,
+            quorum=state.agenda.session.quorum, needed=needed,
+        )
+    ]
+
+
+@decides(CastVote)
+def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
+    if actor.person is None:
+        raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token")
+    require_status(state, "vote.cast", SessionStatus.OPEN)
+    poll = _poll_of(state, cmd.poll)
+    if poll.status is not PollStatus.OPEN:
+        raise Conflict("poll.closed", f"vote.cast: poll '{poll.id}' is closed; votes are no longer accepted")
+    person = state.person(actor.person)
+    if person is None or not person.voting:
+        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee")
+    secret = poll.spec.ballot is BallotKind.SECRET
+    if actor.person in poll.voters:
+        same = ctx.ballot_key in poll.ballot_keys if secret else poll.choices.get(actor.person) is cmd.choice
+        if same:
+            return Decision(events=[], receipt=True)  # a retry: same receipt, nothing counted twice
+        raise Conflict("vote.already_cast", f"vote.cast: you have already voted in poll '{poll.id}' with another choice; a vote cannot be changed")
+    if not state.is_present(actor.person):
+        raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first")
+    voted = len(poll.voters) + 1
+    of = len(set(_entitled(state, poll)) | {actor.person})
+    if secret:
+        if not ctx.ballot_key:
+            raise Invalid("vote.ballot_key", "vote.cast: no ballot key for a secret poll")
+        event = VoteCast(at=ctx.now, poll=poll.id, person=actor.person, voted=voted, of=of)
+        ballot = Ballot(poll=poll.id, key=ctx.ballot_key, choice=cmd.choice.value, weight=person.weight)
+        return Decision(events=[event], ballot=ballot, receipt=True)
+    event = VoteCast(
+        at=ctx.now, poll=poll.id, person=actor.person, voted=voted, of=of, choice=cmd.choice, weight=person.weight
+    )
+    return Decision(events=[event], receipt=True)
+
+
+@decides(ClosePoll)
+def close_poll(state: SessionState, actor: Actor, cmd: ClosePoll, ctx: Context):
+    allow(actor, "poll.close", Role.CHAIR)
+    require_status(state, "poll.close", SessionStatus.OPEN)
+    poll = _poll_of(state, cmd.poll)
+    if poll.status is not PollStatus.OPEN:
+        raise Conflict("poll.closed", f"poll.close: poll '{poll.id}' is already closed")
+    people = {p.id: p for p in state.voting_members()}
+    entitled = _entitled(state, poll)
+    members = sum(p.weight for p in people.values())
+    present = sum(people[p].weight for p in entitled)
+    counts = {c: poll.tally.get(c, 0) for c in CHOICES}
+    votes = {c: poll.heads.get(c, 0) for c in CHOICES}
+    voted = sum(counts.values())
+    roll = None
+    if poll.spec.ballot is BallotKind.NAMED:
+        roll = [RollEntry(person=p.id, choice=poll.choices[p.id]) for p in state.agenda.people if p.id in poll.choices]
+    return [
+        PollClosed(
+            at=ctx.now, poll=poll.id, item=poll.item, ballot=poll.spec.ballot.value, rule=poll.spec.rule.value,
+            quorum=state.agenda.session.quorum, counts=counts, votes=votes,
+            weights={p: people[p].weight for p in entitled}, members=members, present=present, voted=voted,
+            not_voted=members - voted, entitled=entitled,
+            outcome=outcome(poll.spec.rule, counts, members, present), roll=roll,
+        )
+    ]
+
+
+@applies(PollOpened)
+def opened(state: SessionState, event: PollOpened) -> None:
+    state.polls[event.poll] = PollState(
+        id=event.poll, item=event.item, spec=event.spec, opened_at=event.at, members=event.members,
+        present_at_open=event.present, needed=event.needed,
+    )
+
+
+@applies(VoteCast)
+def voted(state: SessionState, event: VoteCast) -> None:
+    poll = state.polls[event.poll]
+    poll.voters.add(event.person)
+    if event.choice is not None:
+        poll.choices[event.person] = event.choice
+        poll.tally[event.choice.value] = poll.tally.get(event.choice.value, 0) + (event.weight or 1)
+        poll.heads[event.choice.value] = poll.heads.get(event.choice.value, 0) + 1
+
+
+def apply_ballot(state: SessionState, ballot: Ballot) -> None:
+    """Count a ballot kept apart from the log (secret polls), or remember a named vote's key."""
+    poll = state.polls[ballot.poll]
+    if ballot.key:
+        poll.ballot_keys.add(ballot.key)
+    if ballot.choice:
+        poll.tally[ballot.choice] = poll.tally.get(ballot.choice, 0) + ballot.weight
+        poll.heads[ballot.choice] = poll.heads.get(ballot.choice, 0) + 1
+
+
+@applies(PollClosed)
+def closed(state: SessionState, event: PollClosed) -> None:
+    poll = state.polls[event.poll]
+    poll.status = PollStatus.CLOSED
+    poll.closed_at = event.at
+    poll.result = Result(
+        counts=event.counts, votes=event.votes, members=event.members, present=event.present,
+        voted=event.voted, not_voted=event.not_voted, outcome=event.outcome, roll=event.roll,
+    )

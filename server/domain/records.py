@@ -1,0 +1,78 @@
+"""The written record: the secretary's notes, conclusions per item, and the final minutes."""
+
+from __future__ import annotations
+
+import msgspec
+
+from .actor import Actor, Role
+from .commands import FinalizeMinutes, RecordConclusion, RecordNote
+from .errors import Conflict, Invalid
+from .events import ConclusionRecorded, MinutesFinalized, NoteRecorded
+from .registry import Context, allow, applies, decides, item_of, require_not_finalized, require_status
+from .state import Record, SessionState, SessionStatus
+
+
+class RenderedMinutes(msgspec.Struct, frozen=True):
+    """A final PDF rendered from the state at ``seq``."""
+
+    sha256: str
+    size: int
+    seq: int
+
+
+@decides(RecordNote)
+def note(state: SessionState, actor: Actor, cmd: RecordNote, ctx: Context):
+    allow(actor, "note.record", Role.SECRETARY)
+    require_status(state, "note.record", SessionStatus.OPEN, SessionStatus.CLOSED)
+    require_not_finalized(state, "note.record")
+    item_of(state, cmd.item)
+    return [NoteRecorded(at=ctx.now, item=cmd.item, text=cmd.text)]
+
+
+@decides(RecordConclusion)
+def conclusion(state: SessionState, actor: Actor, cmd: RecordConclusion, ctx: Context):
+    allow(actor, "conclusion.record", Role.CHAIR, Role.SECRETARY)
+    require_status(state, "conclusion.record", SessionStatus.OPEN, SessionStatus.CLOSED)
+    require_not_finalized(state, "conclusion.record")
+    item_of(state, cmd.item)
+    return [ConclusionRecorded(at=ctx.now, item=cmd.item, text=cmd.text)]
+
+
+def check_finalize(state: SessionState, actor: Actor) -> None:
+    """Raise unless ``actor`` may finalize the minutes now; called before rendering."""
+    allow(actor, "minutes.finalize", Role.SECRETARY)
+    require_status(state, "minutes.finalize", SessionStatus.CLOSED)
+    require_not_finalized(state, "minutes.finalize")
+
+
+def finalize(state: SessionState, actor: Actor, rendered: RenderedMinutes | None, ctx: Context):
+    """Record the final PDF's hash; ``rendered`` must come from the state as it is now."""
+    check_finalize(state, actor)
+    if rendered is None:
+        raise Invalid("minutes.pdf", "minutes.finalize: no rendered PDF")
+    if rendered.seq != state.seq:
+        raise Conflict("minutes.stale", "minutes.finalize: the log moved on while rendering; try again")
+    return [
+        MinutesFinalized(
+            at=ctx.now, sha256=rendered.sha256, size=rendered.size, head_hash=state.head, event_count=state.seq
+        )
+    ]
+
+
+decides(FinalizeMinutes)(lambda state, actor, cmd, ctx: finalize(state, actor, None, ctx))
+
+
+@applies(NoteRecorded)
+def noted(state: SessionState, event: NoteRecorded) -> None:
+    state.notes.append(Record(item=event.item, text=event.text, at=event.at))
+
+
+@applies(ConclusionRecorded)
+def concluded(state: SessionState, event: ConclusionRecorded) -> None:
+    state.conclusions.append(Record(item=event.item, text=event.text, at=event.at))
+
+
+@applies(MinutesFinalized)
+def finalized(state: SessionState, event: MinutesFinalized) -> None:
+    state.minutes_sha256 = event.sha256
+    state.minutes_head = event.head_hash

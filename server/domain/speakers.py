@@ -1,0 +1,116 @@
+"""The list of speakers per item: request, grant, finish, withdraw; one speaker on the floor."""
+
+from __future__ import annotations
+
+from .actor import Actor, Role
+from .commands import FinishSpeaker, GrantSpeaker, RequestSpeaker, WithdrawSpeaker
+from .errors import Conflict, Forbidden, NotFound
+from .events import SpeakerFinished, SpeakerGranted, SpeakerRequested, SpeakerWithdrawn
+from .registry import Context, allow, applies, decides, item_of, person_of, require_status
+from .state import ItemStatus, RequestStatus, SessionState, SessionStatus, SpeakerRequest
+
+
+def _request_of(state: SessionState, request_id: str) -> SpeakerRequest:
+    request = state.requests.get(request_id)
+    if request is None:
+        raise NotFound("request.unknown", f"no speaker request '{request_id}' in this session")
+    return request
+
+
+@decides(RequestSpeaker)
+def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context):
+    require_status(state, "speaker.request", SessionStatus.OPEN)
+    item = item_of(state, cmd.item)
+    if item.status is ItemStatus.DONE:
+        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done")
+    person_id, point_id = cmd.person, None
+    if actor.role is Role.CHAIR:
+        pass
+    elif actor.role is Role.PERSON:
+        if person_id not in (None, actor.person):
+            raise Forbidden("forbidden", "speaker.request: a member may only ask the floor for themself")
+        person_id = actor.person
+    elif actor.role is Role.POINT:
+        point_id = actor.point
+        if person_id is not None and person_of(state, person_id).point != actor.point:
+            raise Forbidden("forbidden", f"speaker.request: '{person_id}' does not belong to point '{actor.point}'")
+    else:
+        raise Forbidden("forbidden", f"speaker.request is not for a {actor.role.value} token")
+    if person_id is not None:
+        person = person_of(state, person_id)
+        point_id = point_id or person.point or None
+    elif actor.role is Role.CHAIR:
+        raise Conflict("speaker.person", "speaker.request: the chair must name the person")
+    for other in state.requests.values():
+        same = other.person == person_id if person_id else (other.person is None and other.point == point_id)
+        if same and other.item == cmd.item and other.status in (RequestStatus.QUEUED, RequestStatus.SPEAKING):
+            raise Conflict("speaker.duplicate", f"speaker.request: already {other.status.value} as '{other.id}'")
+    request_id = f"r{len(state.requests) + 1}"
+    return [SpeakerRequested(at=ctx.now, request=request_id, item=cmd.item, person=person_id, point=point_id, by=actor.label())]
+
+
+@decides(GrantSpeaker)
+def grant(state: SessionState, actor: Actor, cmd: GrantSpeaker, ctx: Context):
+    allow(actor, "speaker.grant", Role.CHAIR)
+    require_status(state, "speaker.grant", SessionStatus.OPEN)
+    req = _request_of(state, cmd.request)
+    if req.status is not RequestStatus.QUEUED:
+        raise Conflict("request.state", f"speaker.grant: request '{req.id}' is {req.status.value}, not queued")
+    if state.active_item != req.item:
+        raise Conflict("item.state", f"speaker.grant: item '{req.item}' is not the active item")
+    if state.floor:
+        raise Conflict("speaker.floor", f"speaker.grant: request '{state.floor}' has the floor; finish it first")
+    return [SpeakerGranted(at=ctx.now, request=req.id)]
+
+
+@decides(FinishSpeaker)
+def finish(state: SessionState, actor: Actor, cmd: FinishSpeaker, ctx: Context):
+    allow(actor, "speaker.finish", Role.CHAIR)
+    require_status(state, "speaker.finish", SessionStatus.OPEN)
+    req = _request_of(state, cmd.request)
+    if req.status is not RequestStatus.SPEAKING:
+        raise Conflict("request.state", f"speaker.finish: request '{req.id}' is {req.status.value}, not speaking")
+    return [SpeakerFinished(at=ctx.now, request=req.id)]
+
+
+@decides(WithdrawSpeaker)
+def withdraw(state: SessionState, actor: Actor, cmd: WithdrawSpeaker, ctx: Context):
+    require_status(state, "speaker.withdraw", SessionStatus.OPEN)
+    req = _request_of(state, cmd.request)
+    own = (actor.role is Role.PERSON and actor.person == req.person) or (
+        actor.role is Role.POINT and actor.point == req.point
+    )
+    if actor.role is not Role.CHAIR and not own:
+        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor")
+    if req.status is not RequestStatus.QUEUED:
+        raise Conflict("request.state", f"speaker.withdraw: request '{req.id}' is {req.status.value}, not queued")
+    return [SpeakerWithdrawn(at=ctx.now, request=req.id, by=actor.label())]
+
+
+@applies(SpeakerRequested)
+def requested(state: SessionState, event: SpeakerRequested) -> None:
+    state.requests[event.request] = SpeakerRequest(
+        id=event.request, item=event.item, person=event.person, point=event.point, requested_at=event.at
+    )
+
+
+@applies(SpeakerGranted)
+def granted(state: SessionState, event: SpeakerGranted) -> None:
+    req = state.requests[event.request]
+    req.status = RequestStatus.SPEAKING
+    req.granted_at = event.at
+    state.floor = req.id
+
+
+@applies(SpeakerFinished)
+def finished(state: SessionState, event: SpeakerFinished) -> None:
+    req = state.requests[event.request]
+    req.status = RequestStatus.FINISHED
+    req.finished_at = event.at
+    if state.floor == req.id:
+        state.floor = None
+
+
+@applies(SpeakerWithdrawn)
+def withdrawn(state: SessionState, event: SpeakerWithdrawn) -> None:
+    state.requests[event.request].status = RequestStatus.WITHDRAWN

@@ -1,0 +1,168 @@
+"""A session's state: what the log adds up to. Built only by ``apply``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from fractions import Fraction
+
+import msgspec
+
+from .agenda import Agenda, Item, Person, Point, PollSpec, parse_quorum
+from .events import Choice, Outcome, RollEntry, Status
+
+
+class SessionStatus(enum.Enum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ItemStatus(enum.Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    DONE = "done"
+
+
+class RequestStatus(enum.Enum):
+    QUEUED = "queued"
+    SPEAKING = "speaking"
+    FINISHED = "finished"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"  # still queued when its item ended
+
+
+class PollStatus(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ItemState(msgspec.Struct):
+    id: str
+    status: ItemStatus = ItemStatus.PENDING
+    started_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+
+class Mark(msgspec.Struct):
+    status: Status
+    point: str | None = None
+    reason: str = ""
+    at: dt.datetime | None = None
+
+
+class SpeakerRequest(msgspec.Struct):
+    id: str
+    item: str
+    person: str | None
+    point: str | None
+    status: RequestStatus = RequestStatus.QUEUED
+    requested_at: dt.datetime | None = None
+    granted_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+class Result(msgspec.Struct):
+    counts: dict[str, int]
+    votes: dict[str, int]
+    members: int
+    present: int
+    voted: int
+    not_voted: int
+    outcome: Outcome
+    roll: list[RollEntry] | None = None
+
+
+class PollState(msgspec.Struct):
+    id: str
+    item: str
+    spec: PollSpec
+    status: PollStatus = PollStatus.OPEN
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    members: int = 0
+    present_at_open: int = 0
+    needed: int = 0
+    voters: set[str] = msgspec.field(default_factory=set)
+    choices: dict[str, Choice] = msgspec.field(default_factory=dict)  # named ballots only
+    tally: dict[str, int] = msgspec.field(default_factory=dict)  # weight per choice, from ballots
+    heads: dict[str, int] = msgspec.field(default_factory=dict)  # heads per choice
+    ballot_keys: set[str] = msgspec.field(default_factory=set)  # receipts' hashes: no person in them
+    result: Result | None = None
+
+
+class Record(msgspec.Struct):
+    """A note or conclusion, as entered."""
+
+    item: str
+    text: str
+    at: dt.datetime
+
+
+class SessionState(msgspec.Struct):
+    id: str
+    agenda: Agenda
+    status: SessionStatus = SessionStatus.SCHEDULED
+    seq: int = 0
+    head: str = ""  # hash of the last event
+    created_at: dt.datetime | None = None
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    items: dict[str, ItemState] = msgspec.field(default_factory=dict)
+    active_item: str | None = None
+    attendance: dict[str, Mark] = msgspec.field(default_factory=dict)
+    requests: dict[str, SpeakerRequest] = msgspec.field(default_factory=dict)
+    floor: str | None = None  # the request that has the floor
+    polls: dict[str, PollState] = msgspec.field(default_factory=dict)
+    notes: list[Record] = msgspec.field(default_factory=list)
+    conclusions: list[Record] = msgspec.field(default_factory=list)
+    online_points: set[str] = msgspec.field(default_factory=set)
+    points_seen: set[str] = msgspec.field(default_factory=set)
+    minutes_sha256: str | None = None
+    minutes_head: str | None = None
+
+    # lookups, derived from the agenda and not part of the snapshot
+    def person(self, person_id: str) -> Person | None:
+        return _index(self.agenda).people.get(person_id)
+
+    def point(self, point_id: str) -> Point | None:
+        return _index(self.agenda).points.get(point_id)
+
+    def item(self, item_id: str) -> Item | None:
+        return _index(self.agenda).items.get(item_id)
+
+    @property
+    def quorum(self) -> Fraction:
+        return parse_quorum(self.agenda.session.quorum)
+
+    def voting_members(self) -> list[Person]:
+        return [p for p in self.agenda.people if p.voting]
+
+    def is_present(self, person_id: str) -> bool:
+        mark = self.attendance.get(person_id)
+        return mark is not None and mark.status is not Status.ABSENT
+
+
+class _Index(msgspec.Struct):
+    people: dict[str, Person]
+    points: dict[str, Point]
+    items: dict[str, Item]
+
+
+_indexes: dict[int, tuple[Agenda, _Index]] = {}
+
+
+def _index(agenda: Agenda) -> _Index:
+    # Agendas are frozen, so an index per agenda object stays valid; keyed by id() with the
+    # agenda kept alive beside it so the id cannot be reused.
+    hit = _indexes.get(id(agenda))
+    if hit is None or hit[0] is not agenda:
+        index = _Index(
+            people={p.id: p for p in agenda.people},
+            points={p.id: p for p in agenda.points},
+            items={i.id: i for i in agenda.items},
+        )
+        _indexes[id(agenda)] = (agenda, index)
+        return index
+    return hit[1]

@@ -1,0 +1,19 @@
+"""What readers see of a state: the snapshot, minus what must stay unseen."""
+
+from __future__ import annotations
+
+import msgspec
+
+from .agenda import Ballot
+from .state import PollStatus, SessionState
+
+
+def snapshot(state: SessionState) -> dict:
+    """The state as plain data. Open secret polls show who voted, never running counts."""
+    data = msgspec.to_builtins(state)
+    for poll_id, poll in data["polls"].items():
+        del poll["ballot_keys"]
+        live = state.polls[poll_id]
+        if live.status is PollStatus.OPEN and live.spec.ballot is Ballot.SECRET:
+            poll["tally"], poll["heads"] = {}, {}
+    return data

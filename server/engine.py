@@ -1,0 +1,322 @@
+"""The engine: sessions in memory, one writer that group-commits commands, publish after commit.
+
+Every change goes through one queue and one writer task. The writer takes whatever has
+queued up, decides each command against a *working* copy of the state, writes all the
+resulting events in one durable transaction, and only then applies them to the *committed*
+state that readers see, publishes them, and answers the callers. Many commands share one
+fsync, and nothing is visible or acknowledged before it is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+from typing import Callable, Protocol
+
+import msgspec
+
+from .domain import Actor, Context, Decision, DomainError, Role, apply, decide
+from .domain.agenda import Agenda
+from .domain.commands import CastVote, OpenPoll
+from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
+from .domain.polls import apply_ballot
+from .domain.presence import presence_change
+from .domain.records import RenderedMinutes, finalize
+from .domain.registry import Ballot
+from .domain.state import SessionState
+from .keys import PollKeys, receipt_hash
+from .store import GENESIS, Batch, BallotRow, EventRow, Store, TokenRow, chain
+from .tokens import Grant, SessionTokens, grant_of, issue, new_token, token_hash
+
+log = logging.getLogger("phienhop.engine")
+
+MAX_BATCH = 512
+
+
+class Publisher(Protocol):
+    """Where committed events go live (the fan-out seam: memory or Redis channels)."""
+
+    def publish(self, session: str, data: bytes) -> None: ...
+
+
+class CommandResult(msgspec.Struct):
+    """The answer to a command: the head seq after it and the events it caused."""
+
+    seq: int
+    events: list[msgspec.Raw]
+    receipt: str | None = None
+
+
+class CreatedSession(msgspec.Struct):
+    id: str
+    tokens: SessionTokens
+
+
+class UnknownSession(LookupError):
+    pass
+
+
+class StoreFailed(RuntimeError):
+    """The transaction did not commit; nothing of the batch was kept."""
+
+
+class _Job:
+    __slots__ = ("session", "future", "events", "result")
+
+    def __init__(self, session: str | None) -> None:
+        self.session = session
+        self.future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.events: list[tuple[Event, EventRow]] = []
+        self.result = None
+
+
+class Engine:
+    """Holds every session's state and log; all writes pass through its single writer task."""
+
+    def __init__(self, store: Store, publisher: Publisher, keys: PollKeys, clock: Callable[[], dt.datetime] | None = None):
+        self.store = store
+        self.publisher = publisher
+        self.keys = keys
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.states: dict[str, SessionState] = {}  # committed: what readers see
+        self._working: dict[str, SessionState] = {}  # the writer's copy, ahead by the batch in flight
+        self.logs: dict[str, list[bytes]] = {}  # canonical bytes of every committed event, index seq-1
+        self.sources: dict[str, str] = {}  # agenda hash -> session id
+        self.grants: dict[str, Grant] = {}  # token hash -> grant
+        self._queue: asyncio.Queue[tuple[_Job, Callable]] | None = None
+        self._task: asyncio.Task | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        for session, source in await self.store.session_ids():
+            await self._load(session)
+            if source:
+                self.sources[source] = session
+        for row in await self.store.tokens():
+            self.grants[row.hash] = grant_of(row)
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._write_loop(), name="phienhop-writer")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _load(self, session: str) -> None:
+        rows = await self.store.events(session)
+        ballots = await self.store.ballots(session)
+        self.logs[session] = [r.data for r in rows]
+        for target in (self.states, self._working):
+            state: SessionState | None = None
+            for row in rows:
+                event = decode(row.data)
+                if state is None:
+                    state = SessionState(id=session, agenda=event.agenda)
+                apply(state, event)
+                state.head = row.hash
+            for b in ballots:
+                apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=b.choice, weight=b.weight))
+            target[session] = state
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def state(self, session: str) -> SessionState:
+        try:
+            return self.states[session]
+        except KeyError:
+            raise UnknownSession(session) from None
+
+    def events_since(self, session: str, since: int) -> list[bytes]:
+        """Committed events with seq > ``since``, as their canonical bytes."""
+        return self.logs[session][max(since, 0):]
+
+    def grant(self, token: str) -> Grant | None:
+        return self.grants.get(token_hash(token))
+
+    def now(self, state: SessionState | None = None) -> dt.datetime:
+        now = self.clock().replace(microsecond=self.clock().microsecond // 1000 * 1000)
+        tz = state.agenda.session.starts_at.tzinfo if state else dt.timezone.utc
+        return now.astimezone(tz)
+
+    # -- writes: each returns once its events are committed -----------------------------------
+
+    async def create_session(self, agenda: Agenda, source: str | None = None) -> CreatedSession:
+        """Create a session from a checked agenda; returns its id and the fresh tokens."""
+
+        def prepare(job: _Job, batch: Batch) -> CreatedSession:
+            session = secrets.token_hex(4)
+            while session in self._working:
+                session = secrets.token_hex(4)
+            job.session = session
+            tokens, rows = issue(session, agenda)
+            state = SessionState(id=session, agenda=agenda)
+            self._working[session] = state
+            batch.sessions.append((session, source, self.now(state).isoformat()))
+            batch.tokens.extend(rows)
+            self._append(job, state, SessionCreated(at=self.now(state), session=session, agenda=agenda), batch)
+            return CreatedSession(id=session, tokens=tokens)
+
+        return await self._submit(_Job(None), prepare)
+
+    async def ensure_admin(self) -> str | None:
+        """A new admin token if none is stored yet (returned once, kept only as a hash), else None."""
+        if any(g.actor.role is Role.ADMIN for g in self.grants.values()):
+            return None
+        token = new_token()
+
+        def prepare(job: _Job, batch: Batch) -> str:
+            batch.tokens.append(TokenRow(token_hash(token), "", Role.ADMIN.value, None))
+            return token
+
+        return await self._submit(_Job(None), prepare)
+
+    async def command(self, session: str, actor: Actor, command) -> CommandResult:
+        """Decide and commit one command; raises DomainError (nothing written) when refused."""
+        self.state(session)
+
+        def prepare(job: _Job, batch: Batch) -> CommandResult:
+            state = self._working[session]
+            receipt = None
+            if isinstance(command, CastVote) and actor.person:
+                receipt = self.keys.receipt(session, command.poll, actor.person, command.choice.value)
+            ctx = Context(now=self.now(state), ballot_key=receipt_hash(receipt) if receipt else None)
+            decision: Decision = decide(state, actor, command, ctx)
+            if isinstance(command, OpenPoll):
+                for event in decision.events:
+                    if isinstance(event, PollOpened):
+                        self.keys.create(session, event.poll)  # before the commit: a vote may follow at once
+            for event in decision.events:
+                self._append(job, state, event, batch)
+            if decision.ballot is not None:
+                b = decision.ballot
+                batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=b.choice, weight=b.weight))
+                apply_ballot(state, b)
+            return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)
+
+        result: CommandResult = await self._submit(_Job(session), prepare)
+        return result
+
+    async def presence(self, session: str, point: str, online: bool) -> None:
+        """Record a point going online or offline (no event if nothing changed)."""
+
+        def prepare(job: _Job, batch: Batch) -> None:
+            state = self._working[session]
+            for event in presence_change(state, point, online, self.now(state)):
+                self._append(job, state, event, batch)
+
+        await self._submit(_Job(session), prepare)
+
+    async def finalize_minutes(self, session: str, actor: Actor, pdf: bytes, sha256: str, seq: int) -> CommandResult:
+        """Commit the final PDF rendered from the state at ``seq``, with its hash in the log."""
+
+        def prepare(job: _Job, batch: Batch) -> CommandResult:
+            state = self._working[session]
+            rendered = RenderedMinutes(sha256=sha256, size=len(pdf), seq=seq)
+            for event in finalize(state, actor, rendered, Context(now=self.now(state))):
+                self._append(job, state, event, batch)
+            batch.minutes.append((session, sha256, pdf))
+            return CommandResult(seq=state.seq, events=[])
+
+        return await self._submit(_Job(session), prepare)
+
+    # -- the writer ----------------------------------------------------------------------------
+
+    async def _submit(self, job: _Job, prepare: Callable):
+        if self._task is None or self._task.done():
+            raise StoreFailed("the writer is not running")
+        await self._queue.put((job, prepare))
+        return await job.future
+
+    def _append(self, job: _Job, state: SessionState, event: Event, batch: Batch) -> None:
+        event.seq = state.seq + 1
+        data = encode(event)
+        head = chain(state.head or GENESIS, data)
+        row = EventRow(state.id, event.seq, type(event).__struct_config__.tag, data, head)
+        batch.events.append(row)
+        apply(state, event)
+        state.head = head
+        job.events.append((event, row))
+
+    async def _write_loop(self) -> None:
+        while True:
+            jobs = [await self._queue.get()]
+            while len(jobs) < MAX_BATCH and not self._queue.empty():
+                jobs.append(self._queue.get_nowait())
+            try:
+                await self._run(jobs)
+            except Exception:  # never let the writer die: fail the batch, reload, go on
+                log.exception("writer batch failed")
+
+    async def _run(self, jobs: list[tuple[_Job, Callable]]) -> None:
+        batch = Batch()
+        accepted: list[_Job] = []
+        for job, prepare in jobs:
+            if job.future.done():  # the caller went away
+                continue
+            mark = len(batch.events), len(batch.ballots)
+            try:
+                job.result = prepare(job, batch)
+                accepted.append(job)
+            except DomainError as exc:
+                del batch.events[mark[0]:], batch.ballots[mark[1]:]  # decide raised before appending
+                job.future.set_exception(exc)
+            except Exception as exc:
+                log.exception("command failed")
+                job.future.set_exception(exc)
+                await self._reload({job.session} if job.session else set())
+        if not accepted:
+            return
+        try:
+            if batch.events or batch.tokens:
+                await self.store.commit(batch)
+        except Exception as exc:
+            log.exception("commit failed")
+            for job in accepted:
+                if not job.future.done():
+                    job.future.set_exception(StoreFailed(f"not committed: {exc}"))
+            await self._reload({job.session for job in accepted if job.session})
+            return
+        for row in batch.ballots:
+            apply_ballot(self.states[row.session], Ballot(poll=row.poll, key=row.key, choice=row.choice, weight=row.weight))
+        for job in accepted:
+            self._commit_job(job, batch)
+        for row in batch.events:
+            self.publisher.publish(row.session, row.data)
+        for job in accepted:
+            if not job.future.done():
+                if isinstance(job.result, CommandResult):
+                    job.result.events = [msgspec.Raw(row.data) for _, row in job.events]
+                    job.result.seq = self.states[job.session].seq
+                job.future.set_result(job.result)
+
+    def _commit_job(self, job: _Job, batch: Batch) -> None:
+        for event, row in job.events:
+            if isinstance(event, SessionCreated):
+                self.states[job.session] = SessionState(id=job.session, agenda=event.agenda)
+                self.logs[job.session] = []
+            state = self.states[job.session]
+            apply(state, event)
+            state.head = row.hash
+            self.logs[job.session].append(row.data)
+            if isinstance(event, PollClosed):
+                self.keys.drop(job.session, event.poll)
+        for t in batch.tokens:
+            if t.session == (job.session or ""):
+                self.grants[t.hash] = grant_of(t)
+        for session, source, _ in batch.sessions:
+            if session == job.session and source:
+                self.sources[source] = session
+
+    async def _reload(self, sessions: set[str]) -> None:
+        for session in sessions:
+            if session in self.states:
+                await self._load(session)
+            else:
+                self._working.pop(session, None)

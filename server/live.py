@@ -1,0 +1,142 @@
+"""The live stream: fan-out through Litestar's channels, resume from the log, point presence.
+
+Each committed event is published once as its canonical bytes; the channels plugin puts the
+same bytes object in every follower's bounded queue, and never waits for a follower. A
+follower whose queue overflows is closed with ``CLOSE_TOO_SLOW`` and resumes from its last
+seq. Because every follower carries its seq and repairs gaps from the log, an event the
+channel drops (litestar#5011 and friends) costs a resend, never a hole.
+
+Close codes (documented in the README):
+  1000 normal; 1001 server going away; 1009 message too big (inbound limit);
+  4400 bad ``since``; 4401 no or unknown token; 4403 token of another session or a bad Origin;
+  4404 unknown session; 4408 too slow (queue overflow): reconnect with ``since``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from asyncio import QueueFull
+
+import msgspec
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.subscriber import Subscriber
+
+log = logging.getLogger("phienhop.live")
+
+CLOSE_BAD_SINCE = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN_SESSION = 4404
+CLOSE_TOO_SLOW = 4408
+
+FOLLOWER_BACKLOG = 256  # events queued for one follower before it is cut off
+PRESENCE_DEBOUNCE = 5.0  # seconds a point may be gone before it counts as offline
+
+
+def channel(session: str) -> str:
+    return f"session.{session}"
+
+
+class _SeqOnly(msgspec.Struct):
+    seq: int
+
+
+_seq_decoder = msgspec.json.Decoder(_SeqOnly)
+
+
+def seq_of(data: bytes) -> int:
+    """The seq of an encoded event, without decoding the rest."""
+    return _seq_decoder.decode(data).seq
+
+
+class FollowerSubscriber(Subscriber):
+    """A channels subscriber whose overflow is not silent: it flags itself and wakes its reader.
+
+    Named policy: *disconnect* — the follower is closed with CLOSE_TOO_SLOW and resumes.
+    """
+
+    overflowed: bool = False
+
+    def put_nowait(self, item: bytes | None) -> bool:
+        try:
+            self._queue.put_nowait(item)
+            return True
+        except QueueFull:
+            if not self.overflowed:
+                self.overflowed = True
+                # Make room for one wake-up so the reader notices now, not after the backlog.
+                with contextlib.suppress(Exception):
+                    self._queue.get_nowait()
+                    self._queue.put_nowait(b"")
+            return False
+
+
+class Hub:
+    """The fan-out seam: publish committed bytes, subscribe followers. Swap the backend to scale out."""
+
+    def __init__(self, backend=None, backlog: int = FOLLOWER_BACKLOG) -> None:
+        self.plugin = ChannelsPlugin(
+            backend=backend or MemoryChannelsBackend(),
+            arbitrary_channels_allowed=True,
+            subscriber_max_backlog=backlog,
+            subscriber_backlog_strategy="backoff",
+            subscriber_class=FollowerSubscriber,
+        )
+
+    def publish(self, session: str, data: bytes) -> None:
+        try:
+            self.plugin.publish(data, channels=[channel(session)])
+        except (AttributeError, RuntimeError):
+            # Not started yet (sessions created during start-up): nobody can be subscribed,
+            # and followers read these events from the log.
+            pass
+
+    async def subscribe(self, session: str) -> FollowerSubscriber:
+        return await self.plugin.subscribe([channel(session)])
+
+    async def unsubscribe(self, subscriber: Subscriber) -> None:
+        await self.plugin.unsubscribe(subscriber)
+
+
+class Presence:
+    """Counts open connections per point; reports online at once and offline after a debounce."""
+
+    def __init__(self, report, debounce: float = PRESENCE_DEBOUNCE) -> None:
+        self._report = report  # async (session, point, online) -> None
+        self._debounce = debounce
+        self._open: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str], asyncio.Task] = {}
+
+    async def connected(self, session: str, point: str) -> None:
+        key = (session, point)
+        self._open[key] = self._open.get(key, 0) + 1
+        pending = self._pending.pop(key, None)
+        if pending:
+            pending.cancel()
+        if self._open[key] == 1:
+            await self._safe_report(session, point, True)
+
+    def disconnected(self, session: str, point: str) -> None:
+        key = (session, point)
+        self._open[key] = self._open.get(key, 1) - 1
+        if self._open[key] <= 0:
+            del self._open[key]
+            self._pending[key] = asyncio.create_task(self._offline_later(session, point))
+
+    async def _offline_later(self, session: str, point: str) -> None:
+        await asyncio.sleep(self._debounce)
+        self._pending.pop((session, point), None)
+        if (session, point) not in self._open:
+            await self._safe_report(session, point, False)
+
+    async def _safe_report(self, session: str, point: str, online: bool) -> None:
+        try:
+            await self._report(session, point, online)
+        except Exception:  # presence is evidence only; never break a connection over it
+            log.warning("presence of %s/%s not recorded", session, point, exc_info=True)
+
+    def online(self, session: str) -> set[str]:
+        return {p for (s, p) in self._open if s == session}

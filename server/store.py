@@ -1,0 +1,204 @@
+"""The event store: one SQLite file, an append-only log per session, a hash chain, one writer.
+
+Every write is one ``BEGIN IMMEDIATE … COMMIT`` on the single writer connection, with
+``journal_mode=WAL`` and ``synchronous=FULL``: when ``commit`` returns, the rows are on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable
+
+import aiosqlite
+import msgspec
+
+SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    source TEXT,            -- sha256 of the agenda it was created from, so a restart does not re-create it
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    session TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data BLOB NOT NULL,     -- the canonical bytes, exactly as hashed and sent
+    hash TEXT NOT NULL,     -- sha256(previous hash + data)
+    PRIMARY KEY (session, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,  -- sha256 of the token; the token itself is never stored
+    session TEXT NOT NULL,
+    role TEXT NOT NULL,
+    subject TEXT
+) WITHOUT ROWID;
+-- Secret ballots: keyed by the hash of the voter's receipt, so rows sort by that random key and
+-- carry no person, no time and no insertion order.
+CREATE TABLE IF NOT EXISTS ballots (
+    key TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    poll TEXT NOT NULL,
+    choice TEXT NOT NULL,
+    weight INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS minutes (
+    session TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    pdf BLOB NOT NULL
+);
+"""
+
+
+def chain(prev_hash: str, data: bytes) -> str:
+    """The next link of the hash chain: sha256(previous hash bytes + the event's canonical bytes)."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + data).hexdigest()
+
+
+class EventRow(msgspec.Struct, frozen=True):
+    session: str
+    seq: int
+    type: str
+    data: bytes
+    hash: str
+
+
+class BallotRow(msgspec.Struct, frozen=True):
+    key: str
+    session: str
+    poll: str
+    choice: str
+    weight: int
+
+
+class TokenRow(msgspec.Struct, frozen=True):
+    hash: str
+    session: str
+    role: str
+    subject: str | None
+
+
+class Batch(msgspec.Struct):
+    """Everything one transaction writes."""
+
+    events: list[EventRow] = msgspec.field(default_factory=list)
+    ballots: list[BallotRow] = msgspec.field(default_factory=list)
+    tokens: list[TokenRow] = msgspec.field(default_factory=list)
+    sessions: list[tuple[str, str | None, str]] = msgspec.field(default_factory=list)
+    minutes: list[tuple[str, str, bytes]] = msgspec.field(default_factory=list)
+
+
+class SchemaError(RuntimeError):
+    """The file was written by a newer phienhop."""
+
+
+class Store:
+    """The single writer connection and one reader connection on a WAL database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+
+    async def open(self) -> "Store":
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._writer.execute("PRAGMA synchronous=FULL")
+        await self._writer.execute("PRAGMA busy_timeout=5000")
+        await self._writer.executescript(_SCHEMA)
+        rows = await self._writer.execute_fetchall("SELECT version FROM schema_version")
+        if not rows:
+            await self._writer.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        elif rows[0][0] > SCHEMA_VERSION:
+            raise SchemaError(f"{self.path} has schema version {rows[0][0]}; this phienhop knows {SCHEMA_VERSION}")
+        self._reader = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        return self
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def commit(self, batch: Batch) -> None:
+        """Write ``batch`` in one durable transaction; all of it or none of it."""
+        db = self._writer
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            if batch.sessions:
+                await db.executemany("INSERT INTO sessions (id, source, created_at) VALUES (?, ?, ?)", batch.sessions)
+            if batch.tokens:
+                await db.executemany(
+                    "INSERT INTO tokens (hash, session, role, subject) VALUES (?, ?, ?, ?)",
+                    [(t.hash, t.session, t.role, t.subject) for t in batch.tokens],
+                )
+            if batch.events:
+                await db.executemany(
+                    "INSERT INTO events (session, seq, type, data, hash) VALUES (?, ?, ?, ?, ?)",
+                    [(e.session, e.seq, e.type, e.data, e.hash) for e in batch.events],
+                )
+            if batch.ballots:
+                await db.executemany(
+                    "INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)",
+                    [(b.key, b.session, b.poll, b.choice, b.weight) for b in batch.ballots],
+                )
+            if batch.minutes:
+                await db.executemany("INSERT INTO minutes (session, sha256, pdf) VALUES (?, ?, ?)", batch.minutes)
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+
+    # -- reads: on the reader connection, never waiting on the writer's transaction ---------
+
+    async def session_ids(self) -> list[tuple[str, str | None]]:
+        rows = await self._reader.execute_fetchall("SELECT id, source FROM sessions ORDER BY created_at, id")
+        return [(r[0], r[1]) for r in rows]
+
+    async def events(self, session: str, since: int = 0) -> list[EventRow]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT session, seq, type, data, hash FROM events WHERE session = ? AND seq > ? ORDER BY seq",
+            (session, since),
+        )
+        return [EventRow(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in rows]
+
+    async def tokens(self) -> list[TokenRow]:
+        rows = await self._reader.execute_fetchall("SELECT hash, session, role, subject FROM tokens")
+        return [TokenRow(*r) for r in rows]
+
+    async def ballots(self, session: str) -> list[BallotRow]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT key, session, poll, choice, weight FROM ballots WHERE session = ?", (session,)
+        )
+        return [BallotRow(*r) for r in rows]
+
+    async def minutes_pdf(self, session: str) -> tuple[str, bytes] | None:
+        rows = await self._reader.execute_fetchall("SELECT sha256, pdf FROM minutes WHERE session = ?", (session,))
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+
+def verify_chain(rows: Iterable[EventRow]) -> list[str]:
+    """Problems in a session's log, each naming the seq; empty when the chain holds."""
+    from .domain.events import decode
+
+    problems: list[str] = []
+    prev, expected = GENESIS, 1
+    for row in rows:
+        if row.seq != expected:
+            problems.append(f"seq {expected}: missing (next row is seq {row.seq})")
+            expected = row.seq
+        if chain(prev, row.data) != row.hash:
+            problems.append(f"seq {row.seq}: hash mismatch (the row was changed)")
+        try:
+            event = decode(row.data)
+            if event.seq != row.seq:
+                problems.append(f"seq {row.seq}: the event inside says seq {event.seq}")
+        except msgspec.DecodeError as exc:
+            problems.append(f"seq {row.seq}: unreadable event ({exc})")
+        prev, expected = row.hash, row.seq + 1
+    return problems
