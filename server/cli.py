@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .domain.agenda import AgendaError
 
-    agendas = args.agenda if args.agenda is not None else [DEFAULT_AGENDA]
+    agendas = [] if args.no_sample else (args.agenda if args.agenda is not None else [DEFAULT_AGENDA])
     settings = Settings(
         db=args.db, host=args.host, port=int(args.port), agenda_dir=args.agenda_dir, public_url=args.public_url,
         admin_token=os.environ.get("PHIENHOP_ADMIN_TOKEN", ""), agendas=agendas,
@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the server (SQLite, the sample session unless --agenda is given)")
     _settings_parser(serve)
     serve.add_argument("--agenda", action="append", help=f"agenda file to create at first start (default {DEFAULT_AGENDA}); repeatable")
+    serve.add_argument("--no-sample", action="store_true", default=bool(os.environ.get("PHIENHOP_NO_SAMPLE")),
+                       help="start with no agenda (sessions come from POST /api/sessions) [$PHIENHOP_NO_SAMPLE]")
     serve.add_argument("--log-level", default=os.environ.get("PHIENHOP_LOG_LEVEL", "warning"), help="[$PHIENHOP_LOG_LEVEL]")
     serve.set_defaults(fn=cmd_serve)
 

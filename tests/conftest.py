@@ -1,0 +1,15 @@
+"""Fixtures shared by the end-to-end tiers: a real server on a free port, on a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import Server
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A running ``phienhop serve`` with no sessions; killed at the end of the test."""
+    srv = Server(tmp_path / "phienhop.db").start()
+    yield srv
+    srv.kill()
