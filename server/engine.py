@@ -141,7 +141,8 @@ class Engine:
         return self.grants.get(token_hash(token))
 
     def now(self, state: SessionState | None = None) -> dt.datetime:
-        now = self.clock().replace(microsecond=self.clock().microsecond // 1000 * 1000)
+        now = self.clock()
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         tz = state.agenda.session.starts_at.tzinfo if state else dt.timezone.utc
         return now.astimezone(tz)
 
@@ -257,31 +258,27 @@ class Engine:
     async def _run(self, jobs: list[tuple[_Job, Callable]]) -> None:
         batch = Batch()
         accepted: list[_Job] = []
-        for job, prepare in jobs:
-            if job.future.done():  # the caller went away
-                continue
-            mark = len(batch.events), len(batch.ballots)
-            try:
-                job.result = prepare(job, batch)
-                accepted.append(job)
-            except DomainError as exc:
-                del batch.events[mark[0]:], batch.ballots[mark[1]:]  # decide raised before appending
-                job.future.set_exception(exc)
-            except Exception as exc:
-                log.exception("command failed")
-                job.future.set_exception(exc)
-                await self._reload({job.session} if job.session else set())
-        if not accepted:
-            return
         try:
-            if batch.events or batch.tokens:
+            for job, prepare in jobs:
+                if job.future.done():  # the caller went away
+                    continue
+                try:
+                    job.result = prepare(job, batch)
+                    accepted.append(job)
+                except DomainError as exc:  # decide refuses before anything is appended
+                    job.future.set_exception(exc)
+            if accepted and (batch.events or batch.tokens):
                 await self.store.commit(batch)
         except Exception as exc:
-            log.exception("commit failed")
-            for job in accepted:
+            # Anything but a refusal leaves the working states unknown: fail the whole batch
+            # (none of it was committed) and rebuild them from the log.
+            log.exception("batch failed")
+            for job, _ in jobs:
                 if not job.future.done():
                     job.future.set_exception(StoreFailed(f"not committed: {exc}"))
-            await self._reload({job.session for job in accepted if job.session})
+            await self._reload({job.session for job, _ in jobs if job.session})
+            return
+        if not accepted:
             return
         for row in batch.ballots:
             apply_ballot(self.states[row.session], Ballot(poll=row.poll, key=row.key, choice=row.choice, weight=row.weight))
