@@ -1,0 +1,166 @@
+"""The fixed wording of the minutes, per language (vi wording follows Decree 30/2020, form 1.9)."""
+
+import msgspec
+
+
+class Labels(msgspec.Struct, frozen=True):
+    nation: str
+    motto: str
+    number: str
+    number_blank: str
+    kind: str
+    draft: str
+    start: str
+    place: str
+    participants: str
+    in_hall: str
+    online: str
+    points_connected: str
+    absent: str
+    reason: str
+    not_marked: str
+    chair: str
+    secretary: str
+    proceedings: str
+    presenter: str
+    time: str
+    speakers: str
+    point: str
+    poll: str
+    ballot_label: str
+    rule_label: str
+    quorum: str
+    poll_time: str
+    tally_head: tuple[str, str, str]
+    tally: dict[str, str]
+    result: str
+    outcomes: dict[str, str]
+    roll: str
+    choices: dict[str, str]
+    rules: dict[str, str]
+    ballots: dict[str, str]
+    conclusion: str
+    closing: str
+    closing_blank: str
+    chair_sign: str
+    secretary_sign: str
+    sign_hint: str
+    provenance: str
+
+
+VI = Labels(
+    nation="CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    motto="Độc lập - Tự do - Hạnh phúc",
+    number="Số: {}",
+    number_blank="Số: .../BB-...",
+    kind="BIÊN BẢN",
+    draft="DỰ THẢO",
+    start="Thời gian bắt đầu:",
+    place="Địa điểm:",
+    participants="Thành phần tham dự:",
+    in_hall="Có mặt tại hội trường ({}):",
+    online="Tham dự trực tuyến tại các điểm cầu:",
+    points_connected="Các điểm cầu đã kết nối ({}):",
+    absent="Vắng mặt ({}):",
+    reason="lý do: {}",
+    not_marked="Chưa điểm danh: {} người.",
+    chair="Chủ trì:",
+    secretary="Thư ký:",
+    proceedings="NỘI DUNG",
+    presenter="Trình bày:",
+    time="Thời gian:",
+    speakers="Ý kiến phát biểu:",
+    point="điểm cầu {}",
+    poll="Biểu quyết:",
+    ballot_label="Hình thức:",
+    rule_label="nguyên tắc thông qua:",
+    quorum="Có mặt {}/{} thành viên; tỷ lệ tối thiểu {}.",
+    poll_time="Mở biểu quyết: {}; kết thúc: {}.",
+    tally_head=("", "Số phiếu", "Tỷ lệ/tổng số thành viên"),
+    tally={
+        "yes": "Tán thành",
+        "no": "Không tán thành",
+        "abstain": "Không biểu quyết",
+        "not_voted": "Chưa biểu quyết",
+    },
+    result="Kết quả:",
+    outcomes={
+        "adopted": "THÔNG QUA",
+        "rejected": "KHÔNG THÔNG QUA",
+        "consultative": "Biểu quyết thăm dò, không có kết quả thông qua",
+    },
+    roll="Kết quả biểu quyết của từng thành viên:",
+    choices={"yes": "Tán thành", "no": "Không tán thành", "abstain": "Không biểu quyết"},
+    rules={
+        "simple": "đa số phiếu tán thành trên số phiếu biểu quyết",
+        "more-than-half-of-present": "quá nửa số thành viên có mặt",
+        "more-than-half-of-members": "quá nửa tổng số thành viên",
+        "two-thirds-of-members": "ít nhất hai phần ba tổng số thành viên",
+        "consultative": "biểu quyết thăm dò ý kiến",
+    },
+    ballots={"named": "biểu quyết công khai", "secret": "bỏ phiếu kín"},
+    conclusion="Kết luận:",
+    closing="Cuộc họp kết thúc vào {time}, {date}./.",
+    closing_blank="Cuộc họp kết thúc vào … giờ …, ngày … tháng … năm …",
+    chair_sign="CHỦ TỌA",
+    secretary_sign="THƯ KÝ",
+    sign_hint="(Ký, ghi rõ họ tên)",
+    provenance="Biên bản được lập từ nhật ký sự kiện: {} sự kiện, mã băm cuối {}",
+)
+
+EN = Labels(
+    nation="SOCIALIST REPUBLIC OF VIET NAM",
+    motto="Independence - Freedom - Happiness",
+    number="No.: {}",
+    number_blank="No.: .../BB-...",
+    kind="MINUTES",
+    draft="DRAFT",
+    start="Start time:",
+    place="Venue:",
+    participants="Participants:",
+    in_hall="Present in the hall ({}):",
+    online="Attending online from connection points:",
+    points_connected="Connection points connected ({}):",
+    absent="Absent ({}):",
+    reason="reason: {}",
+    not_marked="Not marked: {} people.",
+    chair="Chair:",
+    secretary="Secretary:",
+    proceedings="PROCEEDINGS",
+    presenter="Presented by:",
+    time="Time:",
+    speakers="Speakers:",
+    point="connection point {}",
+    poll="Vote on:",
+    ballot_label="Form:",
+    rule_label="adoption rule:",
+    quorum="Present {}/{} members; quorum {}.",
+    poll_time="Vote opened: {}; closed: {}.",
+    tally_head=("", "Votes", "Share of all members"),
+    tally={"yes": "Yes", "no": "No", "abstain": "Abstain", "not_voted": "Not voted"},
+    result="Result:",
+    outcomes={
+        "adopted": "ADOPTED",
+        "rejected": "REJECTED",
+        "consultative": "Consultative: no adopted/rejected outcome",
+    },
+    roll="Roll call:",
+    choices={"yes": "Yes", "no": "No", "abstain": "Abstain"},
+    rules={
+        "simple": "majority of the votes cast",
+        "more-than-half-of-present": "more than half of the members present",
+        "more-than-half-of-members": "more than half of all members",
+        "two-thirds-of-members": "at least two thirds of all members",
+        "consultative": "consultative vote",
+    },
+    ballots={"named": "named vote", "secret": "secret ballot"},
+    conclusion="Conclusion:",
+    closing="The meeting ended at {time} on {date}./.",
+    closing_blank="The meeting ended at …:… on …",
+    chair_sign="CHAIR",
+    secretary_sign="SECRETARY",
+    sign_hint="(Signature, full name)",
+    provenance="Compiled from the event log: {} events, head hash {}",
+)
+
+LABELS = {"vi": VI, "en": EN}

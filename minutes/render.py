@@ -1,0 +1,142 @@
+"""Render a MinutesDoc to HTML and to a PDF laid out after Decree 30/2020/NĐ-CP, form 1.9."""
+
+import datetime as dt
+import threading
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from .labels import LABELS, Labels
+from .model import MinutesDoc, Person
+from .watermark import watermark_uri
+
+__all__ = ["render_html", "render_pdf"]
+
+_HERE = Path(__file__).resolve().parent
+_STYLESHEET = _HERE / "static" / "minutes.css"
+
+# Fontconfig setup and @font-face loading are the slow part of a render; do them once.
+_FONT_CONFIG = FontConfiguration()
+# Pango/Fontconfig objects behind the shared font configuration are not thread-safe,
+# so renders in one process run one at a time; use processes for parallel renders.
+_RENDER_LOCK = threading.Lock()
+
+
+def _nfc(value: object) -> object:
+    """Normalise text to NFC so decomposed Vietnamese marks shape like typed text."""
+    if isinstance(value, Markup):
+        return Markup(unicodedata.normalize("NFC", value))
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(_HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    finalize=_nfc,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _vi_date(moment: dt.date) -> str:
+    # Decree 30/2020: days below 10 and months 1 and 2 take a leading zero.
+    day = f"{moment.day:02d}"
+    month = f"{moment.month:02d}" if moment.month < 3 else str(moment.month)
+    return f"ngày {day} tháng {month} năm {moment.year}"
+
+
+# Spelled out rather than strftime("%B"), which follows the process locale.
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _en_date(moment: dt.date) -> str:
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _time(moment: dt.datetime, language: str) -> str:
+    """Format the wall-clock time in the moment's own offset ("14 giờ 05" / "14:05")."""
+    if language == "vi":
+        return f"{moment.hour} giờ {moment.minute:02d}"
+    return f"{moment:%H:%M}"
+
+
+def _date(moment: dt.date, language: str) -> str:
+    return _vi_date(moment) if language == "vi" else _en_date(moment)
+
+
+def _datetime(moment: dt.datetime, language: str) -> str:
+    """Format a moment the way form 1.9 states times ("14 giờ 00, ngày 30 tháng 11 năm 2021")."""
+    return f"{_time(moment, language)}, {_date(moment, language)}"
+
+
+def _percent(count: int, total: int, language: str) -> str:
+    if total <= 0:
+        return "–"
+    text = f"{100 * count / total:.2f}%"
+    return text.replace(".", ",") if language == "vi" else text
+
+
+def _person(person: Person) -> str:
+    """Name followed by position, as a line in an attendance list."""
+    return f"{person.name}, {person.position}" if person.position else person.name
+
+
+def render_html(doc: MinutesDoc) -> str:
+    """Return the minutes as an HTML document; render_pdf applies the stylesheet and fonts."""
+    lang = doc.language
+    if lang not in LABELS:
+        raise ValueError(f'unknown minutes language {lang!r}: use "vi" or "en"')
+    labels: Labels = LABELS[lang]
+
+    def when(moment: dt.datetime) -> str:
+        return _datetime(moment, lang)
+
+    def clock(moment: dt.datetime, same_day_as: dt.datetime | None = None) -> str:
+        # Times within the session's day need no date; others carry theirs.
+        if same_day_as is not None and moment.date() != same_day_as.date():
+            return when(moment)
+        return _time(moment, lang)
+
+    if doc.closed_at is not None:
+        closing = labels.closing.format(
+            time=_time(doc.closed_at, lang), date=_date(doc.closed_at, lang)
+        )
+    else:
+        closing = labels.closing_blank
+    template = _ENV.get_template("minutes.html")
+    return template.render(
+        doc=doc,
+        t=labels,
+        start=doc.opened_at or doc.starts_at,
+        closing=closing,
+        when=when,
+        clock=clock,
+        percent=lambda count, total: _percent(count, total, lang),
+        person=_person,
+        watermark=watermark_uri,
+    )
+
+
+@cache
+def _stylesheet() -> CSS:
+    # Parsed once: @font-face rules register the bundled fonts with the shared config.
+    return CSS(filename=str(_STYLESHEET), font_config=_FONT_CONFIG)
+
+
+def render_pdf(doc: MinutesDoc) -> bytes:
+    """Render the minutes to PDF bytes. CPU-bound and synchronous: call it off the event loop."""
+    html = render_html(doc)
+    with _RENDER_LOCK:
+        document = HTML(string=html, base_url=str(_HERE) + "/")
+        return document.write_pdf(stylesheets=[_stylesheet()], font_config=_FONT_CONFIG)
