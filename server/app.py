@@ -52,8 +52,10 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     code = extra.get("error") or _ERROR_NAMES.get(exc.status_code, "error")
     body = {"error": code, "detail": exc.detail}
-    if exc.status_code == 400 and isinstance(exc.extra, list):  # Litestar's parameter validation
-        body["detail"] = "; ".join(f"{e.get('key', '')}: {e.get('message', '')}" for e in exc.extra) or exc.detail
+    if exc.status_code == 400 and isinstance(exc.extra, list) and exc.extra:  # Litestar's validation
+        body["error"], body["detail"] = sessions.explain_invalid(exc.extra)
+    elif exc.status_code == 400 and exc.detail.startswith("JSON is malformed"):
+        body["error"], body["detail"] = "json.invalid", f"invalid JSON: {exc.detail}"
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -71,16 +73,18 @@ def _store_failed(request: Request, exc: StoreFailed) -> Response:
 
 def create_app(settings: Settings, announce: Callable[[str], None] | None = None) -> Litestar:
     """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links)."""
-    hub = Hub()
+    hub = Hub(backlog=settings.follower_backlog)
     store = Store(settings.db)
     engine = Engine(store, hub, PollKeys(settings.keys_path))
-    presence = Presence(engine.presence)
+    presence = Presence(engine.presence, debounce=settings.presence_debounce)
     minutes_service = MinutesService(engine)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await store.open()
         await engine.start()
+        for state in engine.states.values():
+            presence.expect_back(state.id, state.online_points)
         minutes_service.start()
         try:
             admin = None if settings.admin_token else await engine.ensure_admin()

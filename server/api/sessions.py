@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.exceptions import ClientException
 from litestar.params import Parameter
 
 from ..auth import Principal, admin_only, of_this_session
 from ..domain.agenda import AgendaError
-from ..domain.commands import AnyCommand, FinalizeMinutes
+from ..domain.commands import COMMAND_TYPES, AnyCommand, FinalizeMinutes
 from ..minutes_doc import MinutesService
 from ..domain.views import snapshot
 from ..engine import CommandResult, CreatedSession, Engine
@@ -20,8 +19,6 @@ from ..agendas import load_agenda
 
 MAX_AGENDA_BYTES = 2 * 1024 * 1024
 MAX_COMMAND_BYTES = 64 * 1024
-
-_command_decoder = msgspec.json.Decoder(AnyCommand)
 
 
 class Snapshot(msgspec.Struct):
@@ -68,31 +65,31 @@ async def get_events(
     request_max_body_size=MAX_COMMAND_BYTES,
 )
 async def post_command(
-    session_id: str, request: Request[Principal, Any, Any], engine: Engine, minutes: MinutesService
+    session_id: str, data: AnyCommand, request: Request[Principal, Any, Any], engine: Engine, minutes: MinutesService
 ) -> CommandResult:
     """Run one command; answers once its events are committed, with the events (and a vote's receipt)."""
     engine.state(session_id)
-    body = await request.body()
-    try:
-        command = _command_decoder.decode(body)
-    except msgspec.ValidationError as exc:
-        raise ClientException(detail=f"invalid command: {_explain(exc)}", extra={"error": "command.invalid"}) from None
-    except msgspec.DecodeError as exc:
-        raise ClientException(detail=f"invalid JSON: {exc}", extra={"error": "json.invalid"}) from None
-    if isinstance(command, FinalizeMinutes):  # its decision needs the rendered PDF's hash
+    if isinstance(data, FinalizeMinutes):  # its decision needs the rendered PDF's hash
         return await minutes.finalize(session_id, request.user.actor)
-    return await engine.command(session_id, request.user.actor, command)
+    return await engine.command(session_id, request.user.actor, data)
 
 
-def _explain(exc: msgspec.ValidationError) -> str:
-    text = str(exc)
-    if "Object contains unknown field" in text:
-        return text.replace("Object contains unknown field", "unknown field")
-    if "at `$.type`" in text or "Object missing required field `type`" in text:
-        from ..domain.commands import COMMAND_TYPES
-
-        return f"{text}; 'type' must be one of: {', '.join(COMMAND_TYPES)}"
-    return text
+def explain_invalid(errors: list[dict]) -> tuple[str, str]:
+    """Litestar's validation errors as our ``(error, detail)``: what was wrong and where."""
+    parts, code = [], "invalid"
+    for e in errors:
+        key, message = e.get("key", ""), e.get("message", "")
+        if e.get("source") == "body":
+            code = "command.invalid"
+            where = "$" if key in ("", "data") else f"$.{key}"
+            message = message.replace("Object contains unknown field", "unknown field")
+            parts.append(f"{message} - at `{where}`")
+            if key == "type":
+                parts[-1] += f"; 'type' must be one of: {', '.join(COMMAND_TYPES)}"
+        else:
+            parts.append(f"{key}: {message}")
+    prefix = "invalid command: " if code == "command.invalid" else ""
+    return code, prefix + "; ".join(parts)
 
 
 def agenda_error(request: Request, exc: AgendaError) -> Response:
