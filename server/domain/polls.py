@@ -82,13 +82,13 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
 def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if actor.person is None:
         raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token")
+    person = state.person(actor.person)
+    if person is None or not person.voting:
+        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee")
     require_status(state, "vote.cast", SessionStatus.OPEN)
     poll = _poll_of(state, cmd.poll)
     if poll.status is not PollStatus.OPEN:
         raise Conflict("poll.closed", f"vote.cast: poll '{poll.id}' is closed; votes are no longer accepted")
-    person = state.person(actor.person)
-    if person is None or not person.voting:
-        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee")
     secret = poll.spec.ballot is BallotKind.SECRET
     if actor.person in poll.voters:
         same = ctx.ballot_key in poll.ballot_keys if secret else poll.choices.get(actor.person) is cmd.choice

@@ -19,10 +19,6 @@ def _request_of(state: SessionState, request_id: str) -> SpeakerRequest:
 
 @decides(RequestSpeaker)
 def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context):
-    require_status(state, "speaker.request", SessionStatus.OPEN)
-    item = item_of(state, cmd.item)
-    if item.status is ItemStatus.DONE:
-        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done")
     person_id, point_id = cmd.person, None
     if actor.role is Role.CHAIR:
         pass
@@ -36,6 +32,10 @@ def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context
             raise Forbidden("forbidden", f"speaker.request: '{person_id}' does not belong to point '{actor.point}'")
     else:
         raise Forbidden("forbidden", f"speaker.request is not for a {actor.role.value} token")
+    require_status(state, "speaker.request", SessionStatus.OPEN)
+    item = item_of(state, cmd.item)
+    if item.status is ItemStatus.DONE:
+        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done")
     if person_id is not None:
         person = person_of(state, person_id)
         point_id = point_id or person.point or None
@@ -75,6 +75,8 @@ def finish(state: SessionState, actor: Actor, cmd: FinishSpeaker, ctx: Context):
 
 @decides(WithdrawSpeaker)
 def withdraw(state: SessionState, actor: Actor, cmd: WithdrawSpeaker, ctx: Context):
+    if actor.role not in (Role.CHAIR, Role.PERSON, Role.POINT):
+        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor")
     require_status(state, "speaker.withdraw", SessionStatus.OPEN)
     req = _request_of(state, cmd.request)
     own = (actor.role is Role.PERSON and actor.person == req.person) or (
