@@ -1,23 +1,29 @@
 """The live stream: fan-out through Litestar's channels, resume from the log, point presence.
 
 Each committed event is published once as its canonical bytes; the channels plugin puts the
-same bytes object in every follower's bounded queue, and never waits for a follower. A
-follower whose queue overflows is closed with ``CLOSE_TOO_SLOW`` and resumes from its last
-seq. Because every follower carries its seq and repairs gaps from the log, an event the
-channel drops (litestar#5011 and friends) costs a resend, never a hole.
+same bytes object in every follower's bounded queue (``FOLLOWER_BACKLOG`` events), and never
+waits for a follower. A follower whose queue overflows is cut off at once with
+``CLOSE_TOO_SLOW`` (a send its full socket holds up is abandoned) and resumes from its last
+seq; the publisher and the other followers never wait for it. Because every follower carries
+its seq and repairs gaps from the log, an event the channel drops (a full queue, litestar#5011
+and friends) costs a resend, never a hole. We use no channel history, so #5011's deadlock
+(history larger than the backlog under "backoff") cannot happen, and ``FollowerSubscriber.put``
+never blocks, so neither can its twin in ``unsubscribe``.
 
-Close codes (documented in the README):
-  1000 normal; 1001 server going away; 1009 message too big (inbound limit);
-  4400 bad ``since``; 4401 no or unknown token; 4403 token of another session or a bad Origin;
+Close codes (the client acts on each):
+  1000 normal; 1009 message too big (inbound limit, 16 KiB; followers only listen);
+  1011 keepalive ping timeout (uvicorn); 1012 server restarting (uvicorn's shutdown);
+  4400 bad ``since`` (not a whole number, or beyond the log's head): do not retry as is;
+  4401 no or unknown token; 4403 token of another session or a bad Origin: do not retry;
   4404 unknown session; 4408 too slow (queue overflow): reconnect with ``since``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from asyncio import QueueFull
+from typing import Callable
 
 import msgspec
 from litestar.channels import ChannelsPlugin
@@ -53,12 +59,15 @@ def seq_of(data: bytes) -> int:
 
 
 class FollowerSubscriber(Subscriber):
-    """A channels subscriber whose overflow is not silent: it flags itself and wakes its reader.
+    """A channels subscriber whose overflow is not silent and whose unsubscribe never blocks.
 
-    Named policy: *disconnect* — the follower is closed with CLOSE_TOO_SLOW and resumes.
+    Named policy: *disconnect* — on the first event that does not fit, the subscriber flags
+    itself and calls ``on_overflow`` (the handler interrupts even a send that the follower's
+    full socket holds up), then closes with CLOSE_TOO_SLOW; the follower resumes with ``since``.
     """
 
     overflowed: bool = False
+    on_overflow: Callable[[], object] | None = None
 
     def put_nowait(self, item: bytes | None) -> bool:
         try:
@@ -67,17 +76,27 @@ class FollowerSubscriber(Subscriber):
         except QueueFull:
             if not self.overflowed:
                 self.overflowed = True
-                # Make room for one wake-up so the reader notices now, not after the backlog.
-                with contextlib.suppress(Exception):
-                    self._queue.get_nowait()
-                    self._queue.put_nowait(b"")
+                if self.on_overflow is not None:
+                    self.on_overflow()
             return False
+
+    async def put(self, item: bytes | None) -> None:
+        # Litestar's unsubscribe awaits put(None); on a full queue nobody would ever take
+        # from (litestar#5011's pattern) that would hang the handler forever. The end marker
+        # replaces the backlog instead: the follower is going away and resumes from the log.
+        while True:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except QueueFull:
+                self._queue.get_nowait()
 
 
 class Hub:
     """The fan-out seam: publish committed bytes, subscribe followers. Swap the backend to scale out."""
 
     def __init__(self, backend=None, backlog: int = FOLLOWER_BACKLOG) -> None:
+        self.backlog = backlog
         self.plugin = ChannelsPlugin(
             backend=backend or MemoryChannelsBackend(),
             arbitrary_channels_allowed=True,
@@ -125,6 +144,13 @@ class Presence:
         if self._open[key] <= 0:
             del self._open[key]
             self._pending[key] = asyncio.create_task(self._offline_later(session, point))
+
+    def expect_back(self, session: str, points) -> None:
+        """Points the log shows online at start-up (a crash left them so): offline unless back in time."""
+        for point in points:
+            key = (session, point)
+            if key not in self._open and key not in self._pending:
+                self._pending[key] = asyncio.create_task(self._offline_later(session, point))
 
     async def _offline_later(self, session: str, point: str) -> None:
         await asyncio.sleep(self._debounce)

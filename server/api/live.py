@@ -17,10 +17,13 @@ from ..live import (
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHORIZED,
     CLOSE_UNKNOWN_SESSION,
+    FollowerSubscriber,
     Hub,
     Presence,
     seq_of,
 )
+
+CLOSE_WAIT = 2.0  # seconds a cut-off follower gets to take its close frame; then the keepalive ends it
 
 
 async def _refuse(socket: WebSocket, code: int, reason: str) -> None:
@@ -52,40 +55,36 @@ async def live(socket: WebSocket, session_id: str, engine: Engine, hub: Hub, pre
     raw_since = socket.query_params.get("since", "0")
     if not raw_since.isdigit():
         return await _refuse(socket, CLOSE_BAD_SINCE, f"'since' must be a whole number >= 0, not {raw_since!r}")
-    last = int(raw_since)
+    since, head = int(raw_since), engine.states[session_id].seq
+    if since > head:
+        return await _refuse(socket, CLOSE_BAD_SINCE, f"'since' is {since} but the log ends at seq {head}")
     await socket.accept()
-    subscriber = await hub.subscribe(session_id)
+    subscriber: FollowerSubscriber = await hub.subscribe(session_id)
+    handler = asyncio.current_task()
     point = principal.actor.point if principal.actor.role is Role.POINT else None
     if point:
         await presence.connected(session_id, point)
     reader = asyncio.create_task(_drain_inbound(socket))
-    # When the follower goes away, wake the loop below with the end-of-stream marker.
+    # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
     reader.add_done_callback(lambda _: subscriber.put_nowait(None))
+    forwarded = [since]  # the last seq sent, kept outside _forward so a cut-off can name it
     try:
-        # Subscribed first, then read the log: anything committed after this read arrives live,
-        # anything before it is in the backlog; overlaps are skipped by seq.
-        for data in engine.events_since(session_id, last):
-            await socket.send_data(data)
-        last = max(last, engine.states[session_id].seq)
-        async for data in subscriber.iter_events():
-            if subscriber.overflowed:
-                await socket.close(code=CLOSE_TOO_SLOW, reason=f"too slow: reconnect with since={last}")
-                return
-            if reader.done():
-                return
-            if not data:
-                continue
-            seq = seq_of(data)
-            if seq <= last:
-                continue
-            if seq > last + 1:  # the channel lost something: the log has it
-                for missed in engine.events_since(session_id, last)[: seq - last - 1]:
-                    await socket.send_data(missed)
-            await socket.send_data(data)
-            last = seq
-    except (WebSocketDisconnect, ConnectionError, RuntimeError):
+        subscriber.on_overflow = handler.cancel  # interrupts even a send held up by a full socket
+        if subscriber.overflowed:  # already, while presence was being recorded
+            handler.cancel()
+        await _forward(socket, engine, session_id, subscriber, forwarded)
+    except asyncio.CancelledError:
+        if not subscriber.overflowed:
+            raise
+        handler.uncancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                socket.close(code=CLOSE_TOO_SLOW, reason=f"too slow: reconnect with since={forwarded[0]}"), CLOSE_WAIT
+            )
+    except (WebSocketDisconnect, OSError, RuntimeError):
         return
     finally:
+        subscriber.on_overflow = None
         reader.cancel()
         with contextlib.suppress(Exception):
             await hub.unsubscribe(subscriber)
@@ -93,8 +92,29 @@ async def live(socket: WebSocket, session_id: str, engine: Engine, hub: Hub, pre
             presence.disconnected(session_id, point)
 
 
+async def _forward(socket: WebSocket, engine: Engine, session_id: str, subscriber: FollowerSubscriber,
+                   forwarded: list[int]) -> None:
+    """Send the log after ``forwarded[0]``, then each live event once and in order, until the end marker."""
+    # Subscribed first, then read the log: anything committed after this read arrives live,
+    # anything before it may also be in the backlog; overlaps are skipped by seq.
+    for data in engine.events_since(session_id, forwarded[0]):
+        await socket.send_data(data)
+        forwarded[0] += 1
+    async for data in subscriber.iter_events():
+        seq = seq_of(data)
+        last = forwarded[0]
+        if seq <= last:
+            continue
+        if seq > last + 1:  # the channel lost something: the log has it
+            for missed in engine.events_since(session_id, last)[: seq - last - 1]:
+                await socket.send_data(missed)
+                forwarded[0] += 1
+        await socket.send_data(data)
+        forwarded[0] = seq
+
+
 async def _drain_inbound(socket: WebSocket) -> None:
     """Followers only listen; read (and ignore) what they send so a close is noticed at once."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         while True:
             await socket.receive_data(mode="text")
