@@ -33,6 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings(
         db=args.db, host=args.host, port=int(args.port), agenda_dir=args.agenda_dir, public_url=args.public_url,
         admin_token=os.environ.get("PHIENHOP_ADMIN_TOKEN", ""), agendas=agendas,
+        presence_debounce=float(args.presence_debounce), follower_backlog=int(args.follower_backlog),
     )
     for path in agendas:  # refuse a bad file before anything starts, with its key path
         try:

@@ -22,6 +22,8 @@ SETTINGS = [
     Setting("agenda_dir", "PHIENHOP_AGENDA_DIR", "agendas", "where drafts named by POSTed agendas are read from"),
     Setting("public_url", "PHIENHOP_PUBLIC_URL", "", "base URL printed in join links (default http://HOST:PORT)"),
     Setting("admin_token", "PHIENHOP_ADMIN_TOKEN", "", "admin token (default: generated at first start, printed once)"),
+    Setting("presence_debounce", "PHIENHOP_PRESENCE_DEBOUNCE", "5", "seconds a connection point may be gone before it is marked offline"),
+    Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", "256", "live events queued for one follower before it is cut off (close 4408) to resume"),
 ]
 
 
@@ -32,6 +34,8 @@ class Settings(msgspec.Struct):
     agenda_dir: str = "agendas"
     public_url: str = ""
     admin_token: str = ""
+    presence_debounce: float = 5.0
+    follower_backlog: int = 256
     agendas: list[str] = msgspec.field(default_factory=list)
 
     @property
