@@ -109,7 +109,8 @@ def _msgspec_error(exc: msgspec.ValidationError) -> AgendaError:
     path = match.group("path").lstrip(".") if match else ""
     reason = _PATH.sub("", text)
     reason = reason.replace("Object contains unknown field", "unknown key")
-    reason = re.sub(r"Invalid enum value (\S+)", r"unknown value \1", reason)
+    key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1] or "value"  # items[3].poll.rule -> rule
+    reason = re.sub(r"Invalid enum value (\S+)", lambda m: f"unknown {key} {m.group(1)}", reason)
     return AgendaError(path or "(file)", reason)
 
 
@@ -158,7 +159,7 @@ def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
                 raise AgendaError("(file)", f"not valid JSON: {exc}") from None
         if not isinstance(raw, dict):
             raise AgendaError("(file)", "expected a table at the top level")
-        agenda = msgspec.convert(_nfc(raw), type=Agenda, strict=False)
+        agenda = msgspec.convert(_nfc(raw), type=Agenda)
     except msgspec.ValidationError as exc:
         raise _msgspec_error(exc) from None
     check_agenda(agenda)
