@@ -1,0 +1,109 @@
+"""A small valid agenda file as TOML text, and the ways to break it with the error each must give."""
+
+from __future__ import annotations
+
+import re
+
+# Its draft path exists under the repository's agendas/ (what the server reads POSTed drafts from);
+# tests that load it from a temporary directory write a draft there too.
+DRAFT = "drafts/quy-che-hoat-dong.md"
+
+VALID = f"""\
+[session]
+title = "Phiên họp thử nghiệm"
+body = "Ủy ban Thử nghiệm"
+place = "Hà Nội"
+starts_at = 2021-11-30T14:00:00+07:00
+chair = "chu-toa"
+secretary = "thu-ky"
+quorum = "1/2"
+
+[[points]]
+id = "hoi-truong"
+name = "Hội trường"
+host = true
+
+[[points]]
+id = "tra-vinh"
+name = "Điểm cầu Trà Vinh"
+
+[[people]]
+id = "chu-toa"
+name = "Nguyễn Văn Chủ"
+point = "hoi-truong"
+
+[[people]]
+id = "thu-ky"
+name = "Lê Thị Thư"
+point = "hoi-truong"
+voting = false
+
+[[people]]
+id = "tv-1"
+name = "Thành viên Một"
+point = "tra-vinh"
+
+[[items]]
+id = "khai-mac"
+title = "Khai mạc"
+presenter = "chu-toa"
+duration_min = 5
+
+[[items]]
+id = "du-thao"
+title = "Thông qua dự thảo"
+presenter = "chu-toa"
+draft = "{DRAFT}"
+
+[items.poll]
+rule = "simple"
+"""
+
+
+def _edit(old: str, new: str):
+    def edit(text: str) -> bytes:
+        assert old in text, old
+        return text.replace(old, new, 1).encode("utf-8")
+
+    return edit
+
+
+def _bytes(data: bytes):
+    return lambda text: data
+
+
+# (name, how to break VALID, expected path, expected reason: a string, or a compiled regex to fullmatch)
+BROKEN = [
+    ("unknown-key", _edit('quorum = "1/2"', 'quorum = "1/2"\nchairman = "chu-toa"'),
+     "session", "unknown key `chairman`"),
+    ("wrong-type", _edit("duration_min = 5", 'duration_min = "5"'),
+     "items[0].duration_min", "Expected `int`, got `str`"),
+    ("unknown-person", _edit('presenter = "chu-toa"\nduration_min', 'presenter = "ai-do"\nduration_min'),
+     "items[0].presenter", "unknown person 'ai-do'"),
+    ("unknown-point", _edit('point = "tra-vinh"', 'point = "ca-mau"'),
+     "people[2].point", "unknown point 'ca-mau'"),
+    ("duplicate-id", _edit('id = "tv-1"', 'id = "thu-ky"'),
+     "people[2].id", "duplicate id 'thu-ky' (also in people)"),
+    ("chair-not-a-person", _edit('chair = "chu-toa"', 'chair = "thu-tuong"'),
+     "session.chair", "'thu-tuong' is not one of the people"),
+    ("quorum-above-one", _edit('quorum = "1/2"', 'quorum = "3/2"'),
+     "session.quorum", "must be between 0 and 1, got '3/2'"),
+    ("quorum-not-a-fraction", _edit('quorum = "1/2"', 'quorum = "một nửa"'),
+     "session.quorum", "not a fraction like '1/2': 'một nửa'"),
+    ("missing-draft", _edit(DRAFT, "drafts/khong-co.md"),
+     "items[1].draft", "file not found: drafts/khong-co.md"),
+    ("not-utf8", lambda text: text.encode("utf-8").replace("Hà Nội".encode(), b"H\xe0 N\xf4i"),  # Windows-1252
+     "(file)", f"not UTF-8 text (byte {VALID.encode().index('Hà Nội'.encode()) + 1})"),
+    ("bad-toml", _edit('body = "Ủy ban Thử nghiệm"', 'body = "Ủy ban Thử nghiệm'),
+     "(file)", re.compile(r"not valid TOML: .*\(at line 3, column \d+\)")),
+    ("unknown-rule", _edit('rule = "simple"', 'rule = "most"'),
+     "items[1].poll.rule", "unknown rule 'most'"),
+    ("unknown-ballot", _edit('rule = "simple"', 'rule = "simple"\nballot = "open"'),
+     "items[1].poll.ballot", "unknown ballot 'open'"),
+    ("no-offset", _edit("14:00:00+07:00", "14:00:00"),
+     "session.starts_at", "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00"),
+]
+
+
+def matches(reason: str, expected) -> bool:
+    return bool(expected.fullmatch(reason)) if isinstance(expected, re.Pattern) else reason == expected

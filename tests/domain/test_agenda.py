@@ -1,0 +1,115 @@
+"""Agenda files: a bad one is refused whole with the key path and what is wrong; text comes out NFC."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from server.agendas import load_agenda_file
+from server.domain.agenda import AgendaError, decode_agenda
+from tests.support import REFERENCE, small_agenda
+
+from .broken_agendas import BROKEN, DRAFT, VALID, matches
+
+
+def write(tmp_path, data: bytes, name: str = "agenda.toml"):
+    (tmp_path / "drafts").mkdir(exist_ok=True)
+    (tmp_path / DRAFT).write_text("# Dự thảo\n", encoding="utf-8")
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_valid_file_loads_with_its_draft(tmp_path):
+    """The base file of the broken cases is itself valid, and its draft text is read in."""
+    agenda, source = load_agenda_file(write(tmp_path, VALID.encode()))
+    assert [i.id for i in agenda.items] == ["khai-mac", "du-thao"]
+    assert agenda.items[1].draft_text == "# Dự thảo\n"
+    assert len(source) == 64
+
+
+@pytest.mark.parametrize("name, breaks, path, reason", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_file_is_refused_with_its_path(tmp_path, name, breaks, path, reason):
+    """Each kind of broken file raises AgendaError with the exact key path and reason."""
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(write(tmp_path, breaks(VALID)))
+    assert refused.value.path == path
+    assert matches(refused.value.reason, reason), refused.value.reason
+    assert str(refused.value) == f"{path}: {refused.value.reason}"
+
+
+def test_unreadable_file_names_the_file(tmp_path):
+    """A file that cannot be read is refused naming it."""
+    missing = tmp_path / "khong-co.toml"
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(missing)
+    assert str(refused.value) == f"(file): cannot read {missing}: No such file or directory"
+
+
+def test_draft_cannot_climb_out(tmp_path):
+    """A draft path that leaves the agenda's folder is refused."""
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(write(tmp_path, VALID.replace(DRAFT, "../secret.md").encode()))
+    assert str(refused.value) == f"items[1].draft: must stay inside {tmp_path.name}/: ../secret.md"
+
+
+def test_draft_not_utf8(tmp_path):
+    """A draft that is not UTF-8 is refused naming the draft."""
+    path = write(tmp_path, VALID.encode())
+    (tmp_path / DRAFT).write_bytes("Dự thảo".encode("utf-16"))
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(path)
+    assert str(refused.value) == f"items[1].draft: not UTF-8 text: {DRAFT}"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda a: a["session"].update(language="fr"), "session.language: unknown language 'fr'"),
+        (lambda a: a["items"][1]["poll"].update(method="raise-hands"), "items[1].poll.method: unknown method 'raise-hands'"),
+        (lambda a: a["points"][1].update(host=True), "points[1].host: only one point can be the host"),
+        (lambda a: a["people"][0].update(id="Chu Toa"),
+         "people[0].id: Expected `str` matching regex '^[a-z0-9][a-z0-9-]{0,63}$'"),
+        (lambda a: a.update(items=[]), "items: at least one item is needed"),
+        (lambda a: a["session"].pop("title"), "session: Object missing required field `title`"),
+        (lambda a: [p.update(voting=False) for p in a["people"]], "people: nobody has a vote (voting = true)"),
+        (lambda a: a["session"].update(secretary="ai-do"), "session.secretary: 'ai-do' is not one of the people"),
+    ],
+    ids=["language", "method", "two-hosts", "bad-id", "no-items", "missing-title", "no-voters", "secretary"],
+)
+def test_broken_json_agenda(edit, message):
+    """The same checks hold for an agenda sent as JSON (a dict here), with the same messages."""
+    agenda = small_agenda()
+    edit(agenda)
+    with pytest.raises(AgendaError) as refused:
+        decode_agenda(agenda)
+    assert str(refused.value) == message
+
+
+def test_top_level_must_be_a_table():
+    """A JSON agenda that is not an object is refused at (file)."""
+    with pytest.raises(AgendaError) as refused:
+        decode_agenda(b"[1, 2]", fmt="json")
+    assert str(refused.value) == "(file): expected a table at the top level"
+
+
+def test_text_is_normalized_to_nfc(tmp_path):
+    """Titles, names and draft text given in NFD come out NFC."""
+    nfd = unicodedata.normalize("NFD", "Thông qua dự thảo Quy chế")
+    text = VALID.replace('title = "Thông qua dự thảo"', f'title = "{nfd}"')
+    path = write(tmp_path, text.encode())
+    (tmp_path / DRAFT).write_text(unicodedata.normalize("NFD", "Điều 1. Phạm vi"), encoding="utf-8")
+    agenda, _ = load_agenda_file(path)
+    assert nfd != "Thông qua dự thảo Quy chế"
+    assert agenda.items[1].title == "Thông qua dự thảo Quy chế"
+    assert agenda.items[1].draft_text == "Điều 1. Phạm vi"
+
+
+def test_reference_agenda_loads():
+    """The reference session file loads: 85 points, 16 voting members, 5 items, one poll."""
+    agenda, _ = load_agenda_file(REFERENCE)
+    assert len(agenda.points) == 85
+    assert sum(p.voting for p in agenda.people) == 16
+    assert [i.id for i in agenda.items] == ["khai-mac", "quy-che", "ke-hoach-2022", "tham-luan", "ket-luan"]
+    assert [i.id for i in agenda.items if i.poll] == ["quy-che"]
