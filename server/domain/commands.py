@@ -78,6 +78,7 @@ class CastVote(Command, **_tag("vote.cast")):
 class RecordNote(Command, **_tag("note.record")):
     item: Ref
     text: Long
+    revises: Annotated[int, msgspec.Meta(ge=1)] | None = None  # the seq of this item's note that ``text`` replaces
 
 
 class RecordConclusion(Command, **_tag("conclusion.record")):

@@ -138,8 +138,11 @@ class PollClosed(Event, **_tag("poll.closed")):
 
 
 class NoteRecorded(Event, **_tag("note.recorded")):
+    """A note, or with ``revises`` a new text for the note recorded at that seq (it keeps its place)."""
+
     item: str
     text: str
+    revises: int | None = None
 
 
 class ConclusionRecorded(Event, **_tag("conclusion.recorded")):

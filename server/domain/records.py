@@ -6,7 +6,7 @@ import msgspec
 
 from .actor import Actor, Role
 from .commands import FinalizeMinutes, RecordConclusion, RecordNote
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, NotFound
 from .events import ConclusionRecorded, MinutesFinalized, NoteRecorded
 from .registry import Context, allow, applies, decides, item_of, require_not_finalized, require_status
 from .state import Record, SessionState, SessionStatus
@@ -26,7 +26,9 @@ def note(state: SessionState, actor: Actor, cmd: RecordNote, ctx: Context):
     require_status(state, "note.record", SessionStatus.OPEN, SessionStatus.CLOSED)
     require_not_finalized(state, "note.record")
     item_of(state, cmd.item)
-    return [NoteRecorded(at=ctx.now, item=cmd.item, text=cmd.text)]
+    if cmd.revises is not None and not any(n.seq == cmd.revises and n.item == cmd.item for n in state.notes):
+        raise NotFound("note.unknown", f"note.record: no note of item '{cmd.item}' was recorded at seq {cmd.revises}")
+    return [NoteRecorded(at=ctx.now, item=cmd.item, text=cmd.text, revises=cmd.revises)]
 
 
 @decides(RecordConclusion)
@@ -64,12 +66,17 @@ decides(FinalizeMinutes)(lambda state, actor, cmd, ctx: finalize(state, actor, N
 
 @applies(NoteRecorded)
 def noted(state: SessionState, event: NoteRecorded) -> None:
-    state.notes.append(Record(item=event.item, text=event.text, at=event.at))
+    if event.revises is not None:
+        for note in state.notes:
+            if note.seq == event.revises:
+                note.text, note.at = event.text, event.at
+                return
+    state.notes.append(Record(item=event.item, text=event.text, at=event.at, seq=event.seq))
 
 
 @applies(ConclusionRecorded)
 def concluded(state: SessionState, event: ConclusionRecorded) -> None:
-    state.conclusions.append(Record(item=event.item, text=event.text, at=event.at))
+    state.conclusions.append(Record(item=event.item, text=event.text, at=event.at, seq=event.seq))
 
 
 @applies(MinutesFinalized)

@@ -93,11 +93,12 @@ class PollState(msgspec.Struct):
 
 
 class Record(msgspec.Struct):
-    """A note or conclusion, as entered."""
+    """A note or conclusion, as entered (a revised note: its latest text)."""
 
     item: str
     text: str
     at: dt.datetime
+    seq: int = 0  # the seq of the event that recorded it
 
 
 class SessionState(msgspec.Struct):
