@@ -54,8 +54,11 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     body = {"error": code, "detail": exc.detail}
     if exc.status_code == 400 and isinstance(exc.extra, list) and exc.extra:  # Litestar's validation
         body["error"], body["detail"] = sessions.explain_invalid(exc.extra)
-    elif exc.status_code == 400 and exc.detail.startswith("JSON is malformed"):
+    elif exc.status_code == 400 and exc.detail.startswith(("JSON is malformed", "Input data was truncated")):
         body["error"], body["detail"] = "json.invalid", f"invalid JSON: {exc.detail}"
+    elif exc.status_code == 413:
+        limit = request.route_handler.resolve_request_max_body_size()
+        body["detail"] = f"the request body is too large: at most {limit} bytes are accepted here"
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -81,10 +81,13 @@ def explain_invalid(errors: list[dict]) -> tuple[str, str]:
         key, message = e.get("key", ""), e.get("message", "")
         if e.get("source") == "body":
             code = "command.invalid"
+            if key == "data" and message == "'data'":  # no body at all
+                parts.append("the body is empty; send one command as a JSON object with its 'type'")
+                continue
             where = "$" if key in ("", "data") else f"$.{key}"
             message = message.replace("Object contains unknown field", "unknown field")
             parts.append(f"{message} - at `{where}`")
-            if key == "type":
+            if key == "type" or message == "Object missing required field `type`":
                 parts[-1] += f"; 'type' must be one of: {', '.join(COMMAND_TYPES)}"
         else:
             parts.append(f"{key}: {message}")
