@@ -112,8 +112,9 @@ class Server:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "Server":
-        self.port = free_port()
+    def start(self, timeout: float = 30.0, port: int | None = None) -> "Server":
+        """Start on a new free port, or on ``port`` (e.g. the same one again after ``kill``)."""
+        self.port = port or free_port()
         env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN, **self.env}
         args = [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db), "--port", str(self.port)]
         args += list(self.extra) or ["--no-sample"]
