@@ -38,10 +38,12 @@ def without(event: dict, *keys: str) -> dict:
 
 
 def test_reference_session_followed_live(server):
-    """Every step of the reference session reaches a follower in order with gapless seqs, equal to the log."""
+    """Every step of the reference session reaches a follower in order with gapless seqs, equal to the log;
+    one that leaves and comes back with since=N gets exactly the events after N."""
     s = server.create()
     run = Run(s)
     chair, secretary = s.chair, s.secretary
+    leaver = Follower(s.live_url(since=0))
     with Follower(s.live_url(since=0)) as early:
         assert early.until(1)[0]["type"] == "session.created"
 
@@ -96,8 +98,10 @@ def test_reference_session_followed_live(server):
             text="Ủy ban thống nhất thông qua Quy chế hoạt động của Ủy ban Quốc gia về chuyển đổi số.")
         run(chair, type="item.end", item="quy-che")
         middle = run.seq
+        assert leaver.until(middle) == s.events(since=0)
+        leaver.ws.close()
 
-        with Follower(s.live_url(since=middle)) as late:
+        with Follower(s.live_url(since=leaver.seqs[-1])) as late:  # the leaver, back
             # 3. The 2022 plan: a point asks for the floor for itself.
             run(chair, type="item.start", item="ke-hoach-2022")
             [point_itself] = run(s.point("bo-y-te"), type="speaker.request", item="ke-hoach-2022")
@@ -144,3 +148,6 @@ def test_reference_session_followed_live(server):
     assert [n["item"] for n in state["notes"]] == ["khai-mac", "ke-hoach-2022"]
     assert [c["item"] for c in state["conclusions"]] == ["quy-che", "ket-luan"]
     assert state["polls"]["p1"]["result"]["outcome"] == "adopted"
+    log = server.output.read_text(encoding="utf-8", errors="replace")
+    for token in [s.chair, s.secretary, s.public, *s.tokens["people"].values(), *s.tokens["points"].values()]:
+        assert token not in log
