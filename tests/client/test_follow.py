@@ -1,0 +1,157 @@
+"""``phienhop follow``: end to end against a real server, and its view without one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+from client.follow import Link, backoff
+from client.view import View, countdown, plain_line
+
+from ..e2e import script
+from ..support import ROOT, small_agenda
+
+EVENT_LINE = re.compile(r"^(\d+) ([a-z]+\.[a-z]+)( [a-z_]+=\S.*)?$")
+
+
+class Lines:
+    """A child process's stdout, line by line, read on a thread so waits can time out."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.lines, self._queue = proc, [], queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    def until(self, predicate, timeout: float = 20) -> str:
+        """Read lines until one matches ``predicate``; fail with what was read after ``timeout``."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self._queue.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
+                break
+            self.lines.append(line)
+            if predicate(line):
+                return line
+        raise AssertionError(f"no such line after {timeout}s; read:\n" + "\n".join(self.lines[-30:]))
+
+    def rest(self, timeout: float = 10) -> list[str]:
+        self.proc.wait(timeout)
+        time.sleep(0)  # let the pump thread see EOF; the queue is drained below either way
+        while True:
+            try:
+                self.lines.append(self._queue.get(timeout=1))
+            except queue.Empty:
+                return self.lines
+
+
+def follow(link: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "server.cli", "follow", link, "--plain"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_follow_plain_survives_a_server_kill_and_exits_0_after_session_closed(server):
+    """--plain prints every seq once in order across a kill -9 and restart, then exits 0 after session.closed."""
+    s = server.create(small_agenda())
+    proc = follow(f"{server.base}/join/{s.point('tra-vinh')}")
+    out = Lines(proc)
+    try:
+        out.until(lambda line: line == "# live from seq 1")
+        script.opening(s)
+        first_head = s.snapshot()["seq"]
+        out.until(lambda line: line.startswith(f"{first_head} "))
+        port = server.port
+        server.kill()
+        out.until(lambda line: line.startswith("# reconnecting in "))
+        server.start(port=port)
+        out.until(lambda line: line == f"# resumed from seq {first_head}")
+        script.middle(s)
+        script.closing(s)
+        head = s.snapshot()["seq"]
+        lines = out.rest(20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, proc.stderr.read()
+    events = [line for line in lines if not line.startswith("# ")]
+    assert all(EVENT_LINE.match(line) for line in events), events
+    assert [int(line.split()[0]) for line in events] == list(range(2, head + 1))
+    assert events[0] == "2 point.online point=tra-vinh"
+    assert events[-1] == f"{head} session.closed"
+    assert lines[-1] == "# session closed"
+
+
+def test_bad_token_exits_3_with_a_clear_message(server):
+    """A join link with an unknown token stops at once with exit code 3 and says what to do."""
+    result = subprocess.run([sys.executable, "-m", "server.cli", "follow", f"{server.base}/join/not-a-token", "--plain"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 3
+    assert result.stderr == (
+        "phienhop follow: the server refused this link (401 unknown token: check the link or ask the admin for a new one).\n"
+        "Check the link, or ask the session's admin for a new one.\n"
+    )
+
+
+def test_link_gives_the_base_url_and_the_token():
+    """A join link splits into the server's base URL, its WebSocket base and the token."""
+    link = Link("http://127.0.0.1:8000/join/abc123")
+    assert (link.base, link.token) == ("http://127.0.0.1:8000", "abc123")
+    assert link.live_url("s1", 12) == "ws://127.0.0.1:8000/api/sessions/s1/live?since=12&token=abc123"
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap():
+    """The wait before each retry doubles from 0.5 s, jittered to half..whole, and never passes 8 s."""
+    for attempt, whole in enumerate([0.5, 1, 2, 4, 8, 8, 8]):
+        assert all(whole / 2 <= backoff(attempt) <= whole for _ in range(50))
+
+
+def test_plain_line_is_seq_type_and_fields():
+    """One event becomes ``seq type key=value ...``; text with spaces is quoted, nested values are JSON."""
+    event = {"type": "note.recorded", "seq": 7, "at": "2021-11-30T14:00:00+07:00", "item": "khai-mac",
+             "text": "Ý kiến = đồng ý", "counts": {"yes": 2}}
+    assert plain_line(event) == '7 note.recorded item=khai-mac text="Ý kiến = đồng ý" counts={"yes":2}'
+
+
+def test_countdown_counts_down_then_over():
+    """The countdown shows minutes:seconds left, then how long the item has run over."""
+    now = dt.datetime(2021, 11, 30, 14, 0, tzinfo=dt.timezone.utc)
+    assert countdown(now + dt.timedelta(minutes=12, seconds=5), now) == "12:05 left"
+    assert countdown(now - dt.timedelta(seconds=70), now) == "01:10 over"
+
+
+def test_view_shows_floor_queue_vote_progress_and_attendance(server):
+    """The screen names the speaker, the queue, 'n of m have voted', then the result and attendance."""
+    s = server.create(small_agenda())
+    view = View(s.snapshot())
+    since = view.seq
+    script.opening(s)
+    first = s.ok(s.person("tv-1"), type="speaker.request", item="khai-mac")["events"][0]["request"]
+    s.ok(s.person("tv-2"), type="speaker.request", item="khai-mac")
+    s.ok(s.chair, type="speaker.grant", request=first)
+    for event in s.events(since):
+        view.apply(event)
+    screen = view.render(dt.datetime.now(dt.timezone.utc))
+    assert "Floor:    Thành viên Số 1" in screen
+    assert "Queue:    Thành viên Số 2" in screen
+    assert "Present:  5 in the hall, 0 online, 0 absent, 2 not marked; points connected 0 of 2" in screen
+    assert re.search(r"Item:     Khai mạc   \[0[45]:\d\d left\]", screen)
+    s.ok(s.chair, type="item.end", item="khai-mac")
+    s.ok(s.chair, type="item.start", item="du-thao")
+    poll = s.ok(s.chair, type="poll.open", item="du-thao")["events"][0]["poll"]
+    s.ok(s.person("tv-3"), type="vote.cast", poll=poll, choice="yes")
+    since = view.seq
+    for event in s.events(since):
+        view.apply(event)
+    assert "Vote:     Thông qua dự thảo: 1 of 5 have voted" in view.render(dt.datetime.now(dt.timezone.utc))
+    s.ok(s.chair, type="poll.close", poll=poll)
+    for event in s.events(view.seq):
+        view.apply(event)
+    assert "Result:   Thông qua dự thảo: adopted — yes 1, no 0, abstain 0; 4 did not vote" in view.render(
+        dt.datetime.now(dt.timezone.utc))

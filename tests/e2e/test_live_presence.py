@@ -1,0 +1,59 @@
+"""Point presence: online while a connection with its token is open, offline after a debounce."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from websockets.asyncio.client import connect
+
+from ..support import Server, small_agenda
+from .followers import until
+
+DEBOUNCE = 1.0
+
+
+@pytest.fixture
+def presence_server(tmp_path):
+    srv = Server(tmp_path / "phienhop.db", env={"PHIENHOP_PRESENCE_DEBOUNCE": str(DEBOUNCE)}).start()
+    yield srv
+    srv.kill()
+
+
+def _presence(s) -> list[dict]:
+    return [e for e in s.events(0) if e["type"] in ("point.online", "point.offline")]
+
+
+async def test_online_while_any_connection_is_open_and_offline_after_the_debounce(presence_server):
+    """Two connections of one point: one online event, and one offline event a debounce after the last closes."""
+    s = presence_server.create(small_agenda())
+    url = s.live_url(token=s.point("tra-vinh"))
+    first = await connect(url, open_timeout=10)
+    second = await connect(url, open_timeout=10)
+    await until(lambda: len(_presence(s)) == 1, 10, "point.online")
+    await first.close()
+    await second.close()
+    closed_at = dt.datetime.now(dt.timezone.utc)
+    await until(lambda: len(_presence(s)) == 2, 10 + DEBOUNCE, "point.offline")
+    online, offline = _presence(s)
+    assert (online["type"], online["point"], offline["type"], offline["point"]) == (
+        "point.online", "tra-vinh", "point.offline", "tra-vinh")
+    assert dt.datetime.fromisoformat(offline["at"]) - closed_at >= dt.timedelta(seconds=DEBOUNCE - 0.05)
+    assert "tra-vinh" not in s.snapshot()["state"]["online_points"]
+
+
+async def test_a_quick_reconnect_does_not_flap(presence_server):
+    """A point that reconnects within the debounce stays online: no offline/online pair in the log."""
+    s = presence_server.create(small_agenda())
+    url = s.live_url(token=s.point("tra-vinh"))
+    ws = await connect(url, open_timeout=10)
+    await until(lambda: len(_presence(s)) == 1, 10, "point.online")
+    for _ in range(3):
+        await ws.close()
+        ws = await connect(url, open_timeout=10)
+    other = s.live_url(token=s.public)
+    async with connect(other, open_timeout=10):  # the public screen counts for no point
+        pass
+    await ws.close()
+    await until(lambda: len(_presence(s)) == 2, 10 + DEBOUNCE, "point.offline")
+    assert [e["type"] for e in _presence(s)] == ["point.online", "point.offline"]
