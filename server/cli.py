@@ -93,7 +93,11 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
-    problems, summary = asyncio.run(verify(args.db, args.session))
+    try:
+        problems, summary = asyncio.run(verify(args.db, args.session))
+    except LookupError as exc:
+        print(f"phienhop: {exc}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(f"FAIL {problem}")
     print(summary if not problems else f"{len(problems)} problem(s) in session {args.session}")

@@ -108,10 +108,19 @@ def _msgspec_error(exc: msgspec.ValidationError) -> AgendaError:
     match = _PATH.search(text)
     path = match.group("path").lstrip(".") if match else ""
     reason = _PATH.sub("", text)
-    reason = reason.replace("Object contains unknown field", "unknown key")
+    # Name the offending key itself, not its table: `session.chairman: unknown key`.
+    field = re.match(r"Object (contains unknown|missing required) field `([^`]+)`", reason)
+    if field:
+        path = f"{path}.{field.group(2)}" if path else field.group(2)
+        reason = "unknown key" if field.group(1) == "contains unknown" else "required key is missing"
     key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1] or "value"  # items[3].poll.rule -> rule
     reason = re.sub(r"Invalid enum value (\S+)", lambda m: f"unknown {key} {m.group(1)}", reason)
     return AgendaError(path or "(file)", reason)
+
+
+def nfc(text: str) -> str:
+    """Text as stored everywhere: Unicode NFC, so the same words are the same bytes."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _nfc(value: Any) -> Any:

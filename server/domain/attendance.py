@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .actor import Actor, Role
+from .agenda import nfc
 from .commands import MarkAttendance
 from .errors import Forbidden, Invalid, NotFound
 from .events import AttendanceMarked, Status
@@ -28,6 +29,7 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
     require_status(state, "attendance.mark", *statuses)
     require_not_finalized(state, "attendance.mark")
     point = cmd.point
+    reason = nfc(cmd.reason)
     if cmd.status is Status.ONLINE:
         point = point or person.point or None
         if point is None:
@@ -38,13 +40,13 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
             raise Forbidden("forbidden", f"attendance.mark: point '{actor.point}' can only mark people online there")
     elif point is not None:
         raise Invalid("attendance.point", f"attendance.mark: a point goes only with status 'online', not '{cmd.status.value}'")
-    if cmd.reason and cmd.status is not Status.ABSENT:
+    if reason and cmd.status is not Status.ABSENT:
         raise Invalid("attendance.reason", "attendance.mark: a reason goes only with status 'absent'")
     current = state.attendance.get(cmd.person)
-    if current and (current.status, current.point, current.reason) == (cmd.status, point, cmd.reason):
+    if current and (current.status, current.point, current.reason) == (cmd.status, point, reason):
         return []  # already so: nothing to record
     return [
-        AttendanceMarked(at=ctx.now, person=cmd.person, status=cmd.status, point=point, reason=cmd.reason, by=actor.label())
+        AttendanceMarked(at=ctx.now, person=cmd.person, status=cmd.status, point=point, reason=reason, by=actor.label())
     ]
 
 

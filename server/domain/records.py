@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from .actor import Actor, Role
+from .agenda import nfc
 from .commands import FinalizeMinutes, RecordConclusion, RecordNote
 from .errors import Conflict, Invalid, NotFound
 from .events import ConclusionRecorded, MinutesFinalized, NoteRecorded
@@ -28,7 +29,7 @@ def note(state: SessionState, actor: Actor, cmd: RecordNote, ctx: Context):
     item_of(state, cmd.item)
     if cmd.revises is not None and not any(n.seq == cmd.revises and n.item == cmd.item for n in state.notes):
         raise NotFound("note.unknown", f"note.record: no note of item '{cmd.item}' was recorded at seq {cmd.revises}")
-    return [NoteRecorded(at=ctx.now, item=cmd.item, text=cmd.text, revises=cmd.revises)]
+    return [NoteRecorded(at=ctx.now, item=cmd.item, text=nfc(cmd.text), revises=cmd.revises)]
 
 
 @decides(RecordConclusion)
@@ -37,7 +38,7 @@ def conclusion(state: SessionState, actor: Actor, cmd: RecordConclusion, ctx: Co
     require_status(state, "conclusion.record", SessionStatus.OPEN, SessionStatus.CLOSED)
     require_not_finalized(state, "conclusion.record")
     item_of(state, cmd.item)
-    return [ConclusionRecorded(at=ctx.now, item=cmd.item, text=cmd.text)]
+    return [ConclusionRecorded(at=ctx.now, item=cmd.item, text=nfc(cmd.text))]
 
 
 def check_finalize(state: SessionState, actor: Actor) -> None:
