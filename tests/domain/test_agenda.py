@@ -72,7 +72,7 @@ def test_draft_not_utf8(tmp_path):
         (lambda a: a["people"][0].update(id="Chu Toa"),
          "people[0].id: Expected `str` matching regex '^[a-z0-9][a-z0-9-]{0,63}$'"),
         (lambda a: a.update(items=[]), "items: at least one item is needed"),
-        (lambda a: a["session"].pop("title"), "session: Object missing required field `title`"),
+        (lambda a: a["session"].pop("title"), "session.title: required key is missing"),
         (lambda a: [p.update(voting=False) for p in a["people"]], "people: nobody has a vote (voting = true)"),
         (lambda a: a["session"].update(secretary="ai-do"), "session.secretary: 'ai-do' is not one of the people"),
     ],
