@@ -63,12 +63,13 @@ class StoreFailed(RuntimeError):
 
 
 class _Job:
-    __slots__ = ("session", "future", "events", "result")
+    __slots__ = ("session", "future", "events", "ballots", "result")
 
     def __init__(self, session: str | None) -> None:
         self.session = session
         self.future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.events: list[tuple[Event, EventRow]] = []
+        self.ballots: list[Ballot] = []  # counted after this job's events (its poll may open in the batch)
         self.result = None
 
 
@@ -199,6 +200,7 @@ class Engine:
                 b = decision.ballot
                 batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=b.choice, weight=b.weight))
                 apply_ballot(state, b)
+                job.ballots.append(b)
             return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)
 
         result: CommandResult = await self._submit(_Job(session), prepare)
@@ -280,8 +282,6 @@ class Engine:
             return
         if not accepted:
             return
-        for row in batch.ballots:
-            apply_ballot(self.states[row.session], Ballot(poll=row.poll, key=row.key, choice=row.choice, weight=row.weight))
         for job in accepted:
             self._commit_job(job, batch)
         for row in batch.events:
@@ -304,6 +304,8 @@ class Engine:
             self.logs[job.session].append(row.data)
             if isinstance(event, PollClosed):
                 self.keys.drop(job.session, event.poll)
+        for ballot in job.ballots:
+            apply_ballot(self.states[job.session], ballot)
         for t in batch.tokens:
             if t.session == (job.session or ""):
                 self.grants[t.hash] = grant_of(t)
