@@ -1,0 +1,18 @@
+// The landing page: say what to do (open your join link), in Vietnamese or English.
+
+import { initLanguage, language, onLanguage, setLanguage, t, translateStatic } from "./i18n.js";
+
+const button = document.getElementById("lang");
+
+function show() {
+  translateStatic();
+  document.title = t("index.title");
+  button.textContent = t("lang.switch");
+  button.setAttribute("aria-label", t("lang.switch.label"));
+  button.lang = language() === "vi" ? "en" : "vi";
+}
+
+initLanguage(navigator.language && navigator.language.startsWith("en") ? "en" : "vi");
+onLanguage(show);
+button.addEventListener("click", () => setLanguage(language() === "vi" ? "en" : "vi"));
+show();

@@ -1,0 +1,143 @@
+// The session state in the browser: the server's snapshot, kept current by folding in events.
+//
+// Mirrors the apply rules of server/domain (session, items, attendance, speakers, polls,
+// records, presence) for the fields the pages show. The shape is the snapshot's
+// (GET /api/sessions/{id} -> state), so a fresh snapshot and a folded one look the same.
+
+const APPLY = {
+  "session.created": () => {},
+  "session.opened": (s, e) => { s.status = "open"; s.opened_at = e.at; },
+  "session.closed": (s, e) => { s.status = "closed"; s.closed_at = e.at; },
+
+  "item.started": (s, e) => {
+    Object.assign(s.items[e.item], { status: "active", started_at: e.at, ends_at: e.ends_at });
+    s.active_item = e.item;
+  },
+  "item.ended": (s, e) => {
+    Object.assign(s.items[e.item], { status: "done", ended_at: e.at });
+    s.active_item = null;
+    for (const r of Object.values(s.requests)) {
+      if (r.item === e.item && r.status === "queued") r.status = "lapsed";
+    }
+  },
+
+  "attendance.marked": (s, e) => {
+    s.attendance[e.person] = { status: e.status, point: e.point ?? null, reason: e.reason || "", at: e.at };
+  },
+
+  "speaker.requested": (s, e) => {
+    s.requests[e.request] = {
+      id: e.request, item: e.item, person: e.person ?? null, point: e.point ?? null, status: "queued",
+      requested_at: e.at, granted_at: null, finished_at: null,
+    };
+  },
+  "speaker.granted": (s, e) => {
+    Object.assign(s.requests[e.request], { status: "speaking", granted_at: e.at });
+    s.floor = e.request;
+  },
+  "speaker.finished": (s, e) => {
+    Object.assign(s.requests[e.request], { status: "finished", finished_at: e.at });
+    if (s.floor === e.request) s.floor = null;
+  },
+  "speaker.withdrawn": (s, e) => { s.requests[e.request].status = "withdrawn"; },
+
+  "poll.opened": (s, e) => {
+    s.polls[e.poll] = {
+      id: e.poll, item: e.item, spec: e.spec, status: "open", opened_at: e.at, closed_at: null,
+      members: e.members, present_at_open: e.present, needed: e.needed,
+      voters: [], choices: {}, tally: {}, heads: {}, result: null,
+    };
+  },
+  "vote.cast": (s, e) => {
+    const p = s.polls[e.poll];
+    if (!p.voters.includes(e.person)) p.voters.push(e.person);
+    if (e.choice != null) {
+      p.choices[e.person] = e.choice;
+      p.tally[e.choice] = (p.tally[e.choice] || 0) + (e.weight || 1);
+      p.heads[e.choice] = (p.heads[e.choice] || 0) + 1;
+    }
+  },
+  "poll.closed": (s, e) => {
+    const p = s.polls[e.poll];
+    p.status = "closed";
+    p.closed_at = e.at;
+    p.result = {
+      counts: e.counts, votes: e.votes, members: e.members, present: e.present, voted: e.voted,
+      not_voted: e.not_voted, outcome: e.outcome, roll: e.roll ?? null,
+    };
+  },
+
+  "note.recorded": (s, e) => {
+    const revised = e.revises != null ? s.notes.find((n) => n.seq === e.revises) : null;
+    if (revised) Object.assign(revised, { text: e.text, at: e.at });
+    else s.notes.push({ item: e.item, text: e.text, at: e.at, seq: e.seq });
+  },
+  "conclusion.recorded": (s, e) => { s.conclusions.push({ item: e.item, text: e.text, at: e.at, seq: e.seq }); },
+  "minutes.finalized": (s, e) => { s.minutes_sha256 = e.sha256; s.minutes_head = e.head_hash; },
+
+  "point.online": (s, e) => {
+    if (!s.online_points.includes(e.point)) s.online_points.push(e.point);
+    if (!s.points_seen.includes(e.point)) s.points_seen.push(e.point);
+  },
+  "point.offline": (s, e) => { s.online_points = s.online_points.filter((p) => p !== e.point); },
+};
+
+/** Fold one event into `state` (in place). Unknown types only move the seq on. */
+export function apply(state, event) {
+  const fn = APPLY[event.type];
+  if (fn) fn(state, event);
+  state.seq = event.seq;
+  return state;
+}
+
+// -- lookups the pages share --------------------------------------------------------------
+
+export function person(state, id) {
+  return state.agenda.people.find((p) => p.id === id) || null;
+}
+
+export function point(state, id) {
+  return state.agenda.points.find((p) => p.id === id) || null;
+}
+
+export function agendaItem(state, id) {
+  return state.agenda.items.find((i) => i.id === id) || null;
+}
+
+export function isPresent(state, id) {
+  const mark = state.attendance[id];
+  return !!mark && mark.status !== "absent";
+}
+
+/** The voting members who may vote in `poll` now: present ones, and anyone who already voted. */
+export function entitled(state, poll) {
+  const voters = new Set(poll ? poll.voters : []);
+  return state.agenda.people.filter((p) => p.voting && (isPresent(state, p.id) || voters.has(p.id))).map((p) => p.id);
+}
+
+/** The open poll, else the latest poll of the active item, else null. */
+export function currentPoll(state) {
+  const polls = Object.values(state.polls);
+  const open = polls.find((p) => p.status === "open");
+  if (open) return open;
+  const ofItem = polls.filter((p) => p.item === state.active_item);
+  return ofItem.length ? ofItem[ofItem.length - 1] : null;
+}
+
+/** The latest poll of all, open or closed (for pages that keep showing the last result). */
+export function latestPoll(state) {
+  const polls = Object.values(state.polls);
+  return polls.length ? polls[polls.length - 1] : null;
+}
+
+/** Requests of `item` in the order they were made (ids are r1, r2, ...). */
+export function requestsOf(state, item) {
+  return Object.values(state.requests)
+    .filter((r) => r.item === item)
+    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+/** The notes of `item`, in order; a revised note has its latest text and keeps its first seq. */
+export function notesOf(state, item) {
+  return state.notes.filter((n) => n.item === item);
+}

@@ -1,0 +1,81 @@
+// Pieces more than one page shows: the current item, who has the floor, a poll's progress and result.
+
+import { t } from "./i18n.js";
+import { agendaItem, entitled, person } from "./state.js";
+import { countdown, h, itemTitle, personName, requestLabel } from "./ui.js";
+
+const CHOICES = ["yes", "no", "abstain"];
+
+export { CHOICES };
+
+/** The item in progress: number, title, presenter and its countdown; or "none". */
+export function currentItemView(state, { headingLevel = "h2" } = {}) {
+  const id = state.active_item;
+  if (!id) {
+    return h("div", { class: "current-item" },
+      h("p", { class: "tag tag-" + state.status }, t(`status.${state.status}`)),
+      h("p", { class: "item-none" }, t("item.none")));
+  }
+  const item = agendaItem(state, id);
+  const live = state.items[id];
+  const n = state.agenda.items.findIndex((i) => i.id === id) + 1;
+  return h("div", { class: "current-item" },
+    h("p", { class: "item-number" }, t("item.number", { n, of: state.agenda.items.length })),
+    h(headingLevel, { class: "item-now" }, item.title),
+    item.presenter ? h("p", { class: "presenter" }, t("item.presenter", { name: personName(state, item.presenter) })) : null,
+    live.ends_at ? h("p", { class: "clock" }, h("span", { class: "sr-only" }, t("countdown.label") + ": "), countdown(live.ends_at)) : null);
+}
+
+/** Who has the floor now. */
+export function floorView(state) {
+  const request = state.floor ? state.requests[state.floor] : null;
+  const who = request && request.person ? person(state, request.person) : null;
+  return h("div", { class: "floor" },
+    h("p", { class: "label" }, t("floor")),
+    request
+      ? h("p", { class: "floor-who" }, requestLabel(state, request), who?.position ? h("span", { class: "position" }, who.position) : null)
+      : h("p", { class: "floor-none muted" }, t("floor.none")));
+}
+
+/** "n of m have voted", with a progress bar. */
+export function pollProgress(state, poll) {
+  const n = poll.voters.length;
+  const m = Math.max(entitled(state, poll).length, n);
+  const text = t("poll.progress", { n, m });
+  return h("div", { class: "poll-progress" },
+    h("p", { class: "progress-text", "data-voted": n, "data-of": m }, text),
+    h("progress", { value: n, max: m || 1, "aria-label": text }));
+}
+
+/** A poll's spec in words: ballot and rule. */
+export function pollSpec(poll) {
+  return h("p", { class: "muted poll-spec" }, `${t(`ballot.${poll.spec.ballot}`)} · ${t(`rule.${poll.spec.rule}`)}`);
+}
+
+/** The result of a closed poll: outcome, counts per choice, who did not vote; the roll if asked. */
+export function pollResult(state, poll, { roll = false } = {}) {
+  const r = poll.result;
+  return h("div", { class: "poll-result", "data-outcome": r.outcome },
+    h("p", { class: "result-title" }, t("poll.result"), ": ", itemTitle(state, poll.item)),
+    h("p", {}, h("span", { class: `outcome outcome-${r.outcome}` }, t(`poll.outcome.${r.outcome}`))),
+    h("div", { class: "counts" },
+      CHOICES.map((c) => h("div", { class: `count count-${c}` }, h("b", {}, r.counts[c] || 0), t(`choice.${c}`)))),
+    h("p", { class: "muted" }, t("poll.not_voted", { n: r.not_voted }), " · ", t(`rule.${poll.spec.rule}`)),
+    roll && r.roll && r.roll.length
+      ? h("details", { "data-key": `roll-${poll.id}` }, h("summary", {}, t("poll.roll")),
+        h("ul", { class: "people" }, r.roll.map((e) =>
+          h("li", {}, h("span", { class: "who" }, personName(state, e.person)), h("span", { class: "tag" }, t(`choice.${e.choice}`))))))
+      : null);
+}
+
+/** A poll, open or closed. */
+export function pollView(state, poll, options = {}) {
+  if (!poll) return h("p", { class: "muted" }, t("poll.none"));
+  if (poll.status === "open") {
+    return h("div", { class: "poll-open" },
+      h("p", { class: "poll-title" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ", itemTitle(state, poll.item)),
+      pollSpec(poll),
+      pollProgress(state, poll));
+  }
+  return pollResult(state, poll, options);
+}
