@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import secrets
 from typing import Callable, Protocol
@@ -21,11 +22,11 @@ from .domain import Actor, Context, Decision, DomainError, Role, apply, decide
 from .domain.agenda import Agenda
 from .domain.commands import CastVote, OpenPoll
 from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
-from .domain.polls import apply_ballot
+from .domain.polls import CHOICES, apply_ballot
 from .domain.presence import presence_change
 from .domain.records import RenderedMinutes, finalize
 from .domain.registry import Ballot
-from .domain.state import SessionState
+from .domain.state import PollStatus, SessionState
 from .keys import PollKeys, receipt_hash
 from .store import GENESIS, Batch, BallotRow, EventRow, Store, TokenRow, chain
 from .tokens import Grant, SessionTokens, grant_of, issue, new_token, token_hash
@@ -96,6 +97,9 @@ class Engine:
             await self._load(session)
             if source:
                 self.sources[source] = session
+            for poll in self.states[session].polls.values():
+                if poll.status is PollStatus.CLOSED:  # a crash between the close's commit and the delete
+                    self.keys.drop(session, poll.id)
         for row in await self.store.tokens():
             self.grants[row.hash] = grant_of(row)
         self._queue = asyncio.Queue()
@@ -123,8 +127,13 @@ class Engine:
                 apply(state, event)
                 state.head = row.hash
             for b in ballots:
-                apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=b.choice, weight=b.weight))
+                choice = self._unsealed(session, b.poll, b.key, b.choice) or ""  # "": the secret is lost
+                apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=choice, weight=b.weight))
             target[session] = state
+
+    def _unsealed(self, session: str, poll: str, key: str, choice: str) -> str | None:
+        """A stored ballot's choice: in clear once its poll has closed, sealed while it is open."""
+        return choice if choice in CHOICES else self.keys.unseal(session, poll, key, choice, CHOICES)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -196,9 +205,13 @@ class Engine:
                         self.keys.create(session, event.poll)  # before the commit: a vote may follow at once
             for event in decision.events:
                 self._append(job, state, event, batch)
+                if isinstance(event, PollClosed) and event.ballot == "secret":
+                    unseal = functools.partial(self._unsealed, session, event.poll)
+                    batch.boxes.append((session, event.poll, unseal))
             if decision.ballot is not None:
                 b = decision.ballot
-                batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=b.choice, weight=b.weight))
+                sealed = self.keys.seal(session, b.poll, b.key, b.choice)
+                batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=sealed, weight=b.weight))
                 apply_ballot(state, b)
                 job.ballots.append(b)
             return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)

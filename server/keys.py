@@ -1,9 +1,12 @@
 """Per-poll secrets that make vote receipts, kept outside the database.
 
 A receipt is HMAC(poll secret, session|poll|person|choice): the same vote always gets the same
-receipt (so retries are recognised), yet the database holds only the receipt's hash. The
-secret lives in a small file beside the database and is deleted when the poll closes, so
-after that nobody, not even the operator, can link a secret ballot to a member.
+receipt (so retries are recognised), yet the database holds only the receipt's hash. While
+the poll is open the ballot box keeps each choice *sealed* with the same secret, because the
+database file's history (the WAL, commit by commit) shows which ballot row arrived with which
+member's vote event. At the close the box is re-issued in clear under fresh random keys and
+the secret is deleted, so after that nobody, not even the operator, can link a secret ballot
+to a member.
 """
 
 from __future__ import annotations
@@ -35,11 +38,25 @@ class PollKeys:
 
     def receipt(self, session: str, poll: str, person: str, choice: str) -> str | None:
         """The voter's receipt, or None when the poll has no secret (closed or unknown)."""
+        return self._mac(session, poll, f"{session}|{poll}|{person}|{choice}")
+
+    def seal(self, session: str, poll: str, ballot_key: str, choice: str) -> str | None:
+        """A ballot's choice as the box keeps it while the poll is open, or None without the secret."""
+        return self._mac(session, poll, f"sealed|{ballot_key}|{choice}")
+
+    def unseal(self, session: str, poll: str, ballot_key: str, sealed: str, choices) -> str | None:
+        """Which of ``choices`` ``sealed`` holds, or None (no secret any more, or not one of ours)."""
+        for choice in choices:
+            mine = self.seal(session, poll, ballot_key, choice)
+            if mine is not None and hmac.compare_digest(mine, sealed):
+                return choice
+        return None
+
+    def _mac(self, session: str, poll: str, message: str) -> str | None:
         key = self._keys.get(f"{session}/{poll}")
         if key is None:
             return None
-        message = f"{session}|{poll}|{person}|{choice}".encode()
-        return hmac.new(bytes.fromhex(key), message, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(bytes.fromhex(key), message.encode(), hashlib.sha256).hexdigest()[:32]
 
     def _save(self) -> None:
         if self.path is None:

@@ -7,8 +7,9 @@ Every write is one ``BEGIN IMMEDIATE … COMMIT`` on the single writer connectio
 from __future__ import annotations
 
 import hashlib
+import secrets
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import aiosqlite
 import msgspec
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     subject TEXT
 ) WITHOUT ROWID;
 -- Secret ballots: keyed by the hash of the voter's receipt, so rows sort by that random key and
--- carry no person, no time and no insertion order.
+-- carry no person, no time and no insertion order. While the poll is open ``choice`` is sealed
+-- (see keys.py); at the close the poll's rows are re-issued in clear under fresh random keys.
 CREATE TABLE IF NOT EXISTS ballots (
     key TEXT PRIMARY KEY,
     session TEXT NOT NULL,
@@ -90,6 +92,8 @@ class Batch(msgspec.Struct):
     tokens: list[TokenRow] = msgspec.field(default_factory=list)
     sessions: list[tuple[str, str | None, str]] = msgspec.field(default_factory=list)
     minutes: list[tuple[str, str, bytes]] = msgspec.field(default_factory=list)
+    # Secret boxes to open at a poll's close: (session, poll, unseal(key, sealed choice) -> choice).
+    boxes: list[tuple[str, str, Callable[[str, str], str]]] = msgspec.field(default_factory=list)
 
 
 class SchemaError(RuntimeError):
@@ -147,6 +151,12 @@ class Store:
                     "INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)",
                     [(b.key, b.session, b.poll, b.choice, b.weight) for b in batch.ballots],
                 )
+            for session, poll, unseal in batch.boxes:
+                where = (session, poll)
+                rows = await db.execute_fetchall("SELECT key, choice, weight FROM ballots WHERE session = ? AND poll = ?", where)
+                opened = [(secrets.token_hex(32), session, poll, unseal(key, choice), weight) for key, choice, weight in rows]
+                await db.execute("DELETE FROM ballots WHERE session = ? AND poll = ?", where)
+                await db.executemany("INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)", opened)
             if batch.minutes:
                 await db.executemany("INSERT INTO minutes (session, sha256, pdf) VALUES (?, ?, ?)", batch.minutes)
             await db.execute("COMMIT")
