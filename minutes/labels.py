@@ -15,7 +15,7 @@ class Labels(msgspec.Struct, frozen=True):
     participants: str
     in_hall: str
     online: str
-    points_connected: str
+    points_connected: str  # points that connected with nobody listed under them
     absent: str
     reason: str
     not_marked: str
@@ -60,7 +60,7 @@ VI = Labels(
     participants="Thành phần tham dự:",
     in_hall="Có mặt tại hội trường ({}):",
     online="Tham dự trực tuyến tại các điểm cầu:",
-    points_connected="Các điểm cầu đã kết nối ({}):",
+    points_connected="Các điểm cầu khác đã kết nối ({}):",
     absent="Vắng mặt ({}):",
     reason="lý do: {}",
     not_marked="Chưa điểm danh: {} người.",
@@ -120,7 +120,7 @@ EN = Labels(
     participants="Participants:",
     in_hall="Present in the hall ({}):",
     online="Attending online from connection points:",
-    points_connected="Connection points connected ({}):",
+    points_connected="Other connection points connected ({}):",
     absent="Absent ({}):",
     reason="reason: {}",
     not_marked="Not marked: {} people.",

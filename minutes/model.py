@@ -25,7 +25,7 @@ class Attendance(msgspec.Struct):
     online: list[PointAttendance]  # only points with someone online, in agenda order
     absent: list[Absent]
     not_marked: int = 0  # people never marked (shown as a count line)
-    points_connected: list[str] = []  # names of points seen online (presence evidence)
+    points_connected: list[str] = []  # points seen online (presence evidence) with nobody listed in `online`
 
 
 class Speaker(msgspec.Struct):

@@ -357,38 +357,6 @@ def test_consultative_poll_has_no_outcome(tmp_path):
     assert "Kết quả:" not in text
 
 
-def test_large_session_renders(tmp_path):
-    """500 people, 40 items and 30 polls render to a many-page PDF (time printed, not asserted)."""
-    people = [Person(f"Nguyễn Thị Minh Khai {n}", f"Đại biểu số {n}") for n in range(500)]
-    points = [PointAttendance(f"Điểm cầu tỉnh số {p}", people[200 + p * 5 : 205 + p * 5]) for p in range(60)]
-    poll = PollResult(
-        "Dự thảo", "named", "more-than-half-of-present", 300, 50, 20, 30, 400, 370, "1/2", "adopted",
-        roll=[RollEntry(p.name, "yes") for p in people[:400]],
-    )
-    items = [
-        ItemMinutes(
-            number=n + 1,
-            title=f"Nội dung thảo luận số {n + 1}",
-            presenter=people[n],
-            speakers=[Speaker(people[n + k], point="Trà Vinh") for k in range(5)],
-            notes=["Ý kiến thảo luận.\nĐề nghị chỉnh sửa điều khoản. " * 5],
-            polls=[msgspec.structs.replace(poll, roll=poll.roll if n % 10 == 0 else [])] if n < 30 else [],
-            conclusions=["Thống nhất."],
-        )
-        for n in range(40)
-    ]
-    doc = make_doc(
-        attendance=Attendance(in_hall=people[:200], online=points, absent=[Absent(p, "ốm") for p in people[500 - 20 :]]),
-        items=items,
-    )
-    started = time.perf_counter()
-    path = write(tmp_path, doc)
-    elapsed = time.perf_counter() - started
-    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(path)))[1])
-    print(f"\nlarge minutes: {pages} pages in {elapsed:.2f}s")
-    assert pages > 5
-
-
 def test_typical_render_time(tmp_path):
     """A typical session renders repeatedly with the cached font configuration (time printed)."""
     doc = make_doc()
@@ -397,3 +365,27 @@ def test_typical_render_time(tmp_path):
     for _ in range(3):
         render_pdf(doc)
     print(f"\ntypical minutes: {(time.perf_counter() - started) / 3:.3f}s per render")
+
+
+def test_point_is_named_once_for_a_speaker():
+    """A speaker's point whose name already says "Điểm cầu" is not prefixed a second time."""
+    item = ItemMinutes(1, "Tham luận", speakers=[Speaker(Person("Huỳnh Văn Lộc"), point="Điểm cầu Trà Vinh")])
+    html = render_html(make_doc(items=[item]))
+    assert "Huỳnh Văn Lộc (Điểm cầu Trà Vinh)" in html
+    assert "điểm cầu Điểm cầu" not in html
+
+
+def test_point_with_one_person_is_one_entry():
+    """A point with one person online reads on one entry; a point with more lists them numbered."""
+    html = render_html(make_doc())
+    assert "+ <b>Đà Nẵng</b>: Võ Thị Tường Vy, Giám đốc Sở Thông tin và Truyền thông</p>" in html
+    assert "+ <b>Trà Vinh</b> (2):</p>" in html
+
+
+def test_empty_attendance_groups_are_left_out():
+    """With nobody in the hall and nobody absent, neither heading is printed."""
+    attendance = Attendance(in_hall=[], online=[PointAttendance("Trà Vinh", [Person("Huỳnh Văn Lộc")])], absent=[])
+    html = render_html(make_doc(attendance=attendance))
+    assert "Có mặt tại hội trường" not in html
+    assert "Vắng mặt" not in html
+    assert "Tham dự trực tuyến tại các điểm cầu:" in html
