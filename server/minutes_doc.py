@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
+import logging
 import multiprocessing
+import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
@@ -17,16 +21,17 @@ from .domain.records import check_finalize
 from .domain.state import PollStatus, RequestStatus, SessionState
 from .engine import CommandResult, Engine
 
+log = logging.getLogger("phienhop.minutes")
+
+RENDER_NICENESS = 10  # added to the render process's nice value: the live stream comes first
+
 
 def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
     """Everything the biên bản says, read from the state the log adds up to."""
     agenda = state.agenda
-    people = {p.id: p for p in agenda.people}
+    people = {p.id: m.Person(name=p.name, position=p.position) for p in agenda.people}
     points = {p.id: p.name for p in agenda.points}
-
-    def person(pid: str | None) -> m.Person | None:
-        p = people.get(pid) if pid else None
-        return m.Person(name=p.name, position=p.position) if p else None
+    hall = {p.id for p in agenda.points if p.host}
 
     in_hall, absent, online = [], [], {pid: [] for pid in points}
     for p in agenda.people:
@@ -34,58 +39,73 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         if mark is None:
             continue
         if mark.status is Status.PRESENT:
-            in_hall.append(person(p.id))
+            in_hall.append(people[p.id])
         elif mark.status is Status.ONLINE:
-            online[mark.point or p.point].append(person(p.id))
+            online[mark.point or p.point].append(people[p.id])
         else:
-            absent.append(m.Absent(person=person(p.id), reason=mark.reason))
+            absent.append(m.Absent(person=people[p.id], reason=mark.reason))
+    listed = {pid for pid, ps in online.items() if ps}
     attendance = m.Attendance(
         in_hall=in_hall,
         online=[m.PointAttendance(point=points[pid], people=ps) for pid, ps in online.items() if ps],
         absent=absent,
         not_marked=sum(1 for p in agenda.people if p.id not in state.attendance),
-        points_connected=[points[p] for p in points if p in state.points_seen],
+        # Points that connected but have nobody listed under them: the rest are named above.
+        points_connected=[points[p] for p in points if p in state.points_seen and p not in listed | hall],
     )
+    requests_by_item: dict[str, list] = {}
+    for r in state.requests.values():
+        if r.status in (RequestStatus.SPEAKING, RequestStatus.FINISHED):
+            requests_by_item.setdefault(r.item, []).append(r)
+    polls_by_item: dict[str, list] = {}
+    for p in state.polls.values():
+        if p.status is PollStatus.CLOSED:
+            polls_by_item.setdefault(p.item, []).append(p)
     items = []
     for number, item in enumerate(agenda.items, start=1):
         live = state.items[item.id]
-        granted = [
-            r for r in state.requests.values()
-            if r.item == item.id and r.status in (RequestStatus.SPEAKING, RequestStatus.FINISHED)
-        ]
-        granted.sort(key=lambda r: r.granted_at)
-        speakers = [
-            m.Speaker(
-                person=person(r.person) or m.Person(name=points.get(r.point, r.point or "")),
-                point=points.get(r.point, "") if r.point and (people.get(r.person) is None or not _in_hall(state, r.person)) else "",
-                at=r.granted_at,
-            )
-            for r in granted
-        ]
-        polls = [
-            _poll_result(item.title, p, people, agenda.session.quorum)
-            for p in state.polls.values() if p.item == item.id and p.status is PollStatus.CLOSED
-        ]
         items.append(
             m.ItemMinutes(
-                number=number, title=item.title, presenter=person(item.presenter), started_at=live.started_at,
-                ended_at=live.ended_at, speakers=speakers,
-                notes=[n.text for n in state.notes if n.item == item.id], polls=polls,
+                number=number, title=item.title, presenter=people.get(item.presenter or ""),
+                started_at=live.started_at, ended_at=live.ended_at,
+                speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall),
+                notes=[n.text for n in state.notes if n.item == item.id],
+                polls=[_poll_result(item.title, p, people, agenda.session.quorum) for p in polls_by_item.get(item.id, [])],
                 conclusions=[c.text for c in state.conclusions if c.item == item.id],
             )
         )
     s = agenda.session
     return m.MinutesDoc(
         language=s.language.value, draft=draft, body=s.body, title=s.title, place=s.place, starts_at=s.starts_at,
-        chair=person(s.chair), secretary=person(s.secretary), attendance=attendance, items=items,
+        chair=people[s.chair], secretary=people[s.secretary], attendance=attendance, items=items,
         parent_body=s.parent_body, record_number=s.record_number, opened_at=state.opened_at,
         closed_at=state.closed_at, head_hash=state.head, event_count=state.seq,
     )
 
 
-def _in_hall(state: SessionState, person_id: str) -> bool:
-    mark = state.attendance.get(person_id)
-    return mark is not None and mark.status is Status.PRESENT
+def _speakers(state: SessionState, granted: list, people: dict, points: dict, hall: set) -> list[m.Speaker]:
+    """Who had the floor, in the order they first had it, each once, with the point they spoke from."""
+    speakers: list[m.Speaker] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    # Grant times are kept to the millisecond; ties keep the order the requests were made in.
+    for r in sorted(granted, key=lambda r: r.granted_at):
+        key = (r.person, None) if r.person else (None, r.point)
+        if key in seen:
+            continue
+        seen.add(key)
+        if r.person is None:  # a point asked for the floor without naming anyone
+            speakers.append(m.Speaker(person=m.Person(name=points.get(r.point, "")), at=r.granted_at))
+            continue
+        mark = state.attendance.get(r.person)
+        if mark is not None and mark.status is Status.PRESENT:
+            point = None  # in the hall
+        elif mark is not None and mark.status is Status.ONLINE:
+            point = mark.point
+        else:
+            point = r.point
+        name = points.get(point, "") if point and point not in hall else ""
+        speakers.append(m.Speaker(person=people[r.person], point=name, at=r.granted_at))
+    return speakers
 
 
 def _poll_result(subject: str, poll, people: dict, quorum: str) -> m.PollResult:
@@ -105,52 +125,91 @@ def _render_in_worker(encoded: bytes) -> bytes:
     return render_pdf(msgspec.msgpack.decode(encoded, type=m.MinutesDoc))
 
 
-def _warm() -> None:
-    import minutes.render  # noqa: F401  (import WeasyPrint once, before the first request needs it)
+def _start_worker() -> None:
+    """Runs once in the render process: yield the CPU to the live stream, then warm up WeasyPrint."""
+    os.nice(RENDER_NICENESS)
+    from minutes.render import render_pdf
+
+    # The first render loads the fonts and parses the stylesheet; pay for it before any request does.
+    moment = dt.datetime(2021, 11, 30, 14, tzinfo=dt.timezone.utc)
+    nobody = m.Person(name="")
+    render_pdf(
+        m.MinutesDoc(
+            language="vi", draft=True, body="", title="", place="", starts_at=moment, chair=nobody, secretary=nobody,
+            attendance=m.Attendance(in_hall=[], online=[], absent=[]), items=[],
+        )
+    )
+
+
+class MinutesPdf(msgspec.Struct, frozen=True):
+    """A minutes PDF as served: the bytes, the seq they reflect, and whether this call rendered them."""
+
+    data: bytes
+    seq: int
+    final: bool
+    render_seconds: float | None = None  # None: served from the cache (a draft) or the store (final)
 
 
 class MinutesService:
-    """Renders in a separate process, so a PDF never stalls the live stream; one render per seq."""
+    """Renders in a separate process, so a PDF never stalls the live stream; one render per seq.
+
+    The render process runs at a lower CPU priority (``RENDER_NICENESS``): on a busy machine
+    the event loop that feeds the followers gets the CPU first, and a render takes longer.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._pool: ProcessPoolExecutor | None = None
         self._cache: dict[str, tuple[int, bytes]] = {}
-        self._final: dict[str, bytes] = {}
+        self._final: dict[str, MinutesPdf] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def start(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        self._pool.submit(_warm)
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        )
+        self._pool.submit(int)  # start the process now, not on the first request
 
     def stop(self) -> None:
         if self._pool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    async def render(self, state: SessionState, draft: bool) -> bytes:
+    async def render(self, state: SessionState, draft: bool) -> tuple[bytes, float]:
+        """Render the minutes of ``state``; returns the PDF and the seconds it took."""
+        started = time.perf_counter()
         encoded = msgspec.msgpack.encode(minutes_doc(state, draft))
         if self._pool is None:
-            return await asyncio.to_thread(_render_in_worker, encoded)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _render_in_worker, encoded)
+            data = await asyncio.to_thread(_render_in_worker, encoded)
+        else:
+            data = await asyncio.get_running_loop().run_in_executor(self._pool, _render_in_worker, encoded)
+        seconds = time.perf_counter() - started
+        log.info("rendered %s minutes of session %s at seq %d in %.2fs", "draft" if draft else "final",
+                 state.id, state.seq, seconds)
+        return data, seconds
 
-    async def pdf(self, session: str) -> bytes:
+    async def pdf(self, session: str) -> MinutesPdf:
         """The final PDF once finalized (exactly the stored bytes), else the draft at the current seq."""
-        state = self.engine.state(session)
-        if state.minutes_sha256:
-            if session not in self._final:
-                stored = await self.engine.store.minutes_pdf(session)
-                self._final[session] = stored[1]
-            return self._final[session]
         async with self._locks.setdefault(session, asyncio.Lock()):
-            hit = self._cache.get(session)
             state = self.engine.state(session)
+            if state.minutes_sha256:
+                return await self._stored(session)
+            hit = self._cache.get(session)
             if hit and hit[0] == state.seq:
-                return hit[1]
+                return MinutesPdf(data=hit[1], seq=hit[0], final=False)
             seq = state.seq
-            data = await self.render(state, draft=True)
+            data, seconds = await self.render(state, draft=True)
             self._cache[session] = (seq, data)
-            return data
+            return MinutesPdf(data=data, seq=seq, final=False, render_seconds=seconds)
+
+    async def _stored(self, session: str) -> MinutesPdf:
+        if session not in self._final:
+            stored = await self.engine.store.minutes_pdf(session)
+            state = self.engine.state(session)
+            if stored is None:
+                raise RuntimeError(f"session {session}: minutes finalized but no PDF stored; run 'phienhop verify'")
+            self._final[session] = MinutesPdf(data=stored[1], seq=state.seq, final=True)
+        return self._final[session]
 
     async def finalize(self, session: str, actor: Actor) -> CommandResult:
         """Render the final minutes once, store the bytes and their hash in the log."""
@@ -158,7 +217,8 @@ class MinutesService:
             state = self.engine.state(session)
             check_finalize(state, actor)
             seq = state.seq
-            data = await self.render(state, draft=False)
+            data, _ = await self.render(state, draft=False)
             result = await self.engine.finalize_minutes(session, actor, data, hashlib.sha256(data).hexdigest(), seq)
-            self._final[session] = data
+            self._final[session] = MinutesPdf(data=data, seq=result.seq, final=True)
+            self._cache.pop(session, None)
             return result
