@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from .domain.events import PollClosed, decode
 from .engine import Engine
@@ -15,8 +16,15 @@ class _Nowhere:
         pass
 
 
+def _existing(db: str) -> str:
+    if not Path(db).is_file():
+        raise LookupError(f"no database at {db} (give --db or set PHIENHOP_DB)")
+    return db
+
+
 async def verify(db: str, session: str) -> tuple[list[str], str]:
     """Problems found in ``session`` (each naming a seq), and a one-line summary."""
+    _existing(db)
     store = await Store(db).open()
     try:
         rows = await store.events(session)
@@ -61,17 +69,17 @@ async def offline_minutes(db: str, session: str) -> tuple[bytes, bool]:
     """The session's minutes from the database alone: the stored final PDF, or a fresh draft."""
     from .minutes_doc import MinutesService
 
+    _existing(db)
     store = await Store(db).open()
     try:
         engine = Engine(store, _Nowhere(), PollKeys(None))
         await engine.start()
         try:
-            engine.state(session)
-        except LookupError:
-            raise LookupError(f"no session '{session}' in {db}") from None
-        service = MinutesService(engine)
-        data = await service.pdf(session)
-        await engine.stop()
-        return data, engine.state(session).minutes_sha256 is not None
+            if session not in engine.states:
+                raise LookupError(f"no session '{session}' in {db}")
+            pdf = await MinutesService(engine).pdf(session)  # not started: renders in this process
+        finally:
+            await engine.stop()
+        return pdf.data, pdf.final
     finally:
         await store.close()
