@@ -40,6 +40,7 @@ CLOSE_TOO_SLOW = 4408
 
 FOLLOWER_BACKLOG = 256  # events queued for one follower before it is cut off
 PRESENCE_DEBOUNCE = 5.0  # seconds a point may be gone before it counts as offline
+WATCHDOG_EVERY = 1.0  # seconds between checks for followers left behind by a lost last event
 
 
 def channel(session: str) -> str:
@@ -68,6 +69,9 @@ class FollowerSubscriber(Subscriber):
 
     overflowed: bool = False
     on_overflow: Callable[[], object] | None = None
+    forwarded: int = 0  # the last seq sent to the follower (kept by the handler)
+    behind: Callable[[], bool] = staticmethod(lambda: False)  # is the log's head past ``forwarded``?
+    _suspect: int = -1  # ``forwarded`` when the watchdog last found it behind with nothing queued
 
     def put_nowait(self, item: bytes | None) -> bool:
         try:
@@ -82,8 +86,8 @@ class FollowerSubscriber(Subscriber):
 
     async def put(self, item: bytes | None) -> None:
         # Litestar's unsubscribe awaits put(None); on a full queue nobody would ever take
-        # from (litestar#5011's pattern) that would hang the handler forever. The end marker
-        # replaces the backlog instead: the follower is going away and resumes from the log.
+        # from (litestar#5011's pattern) that would hang the handler forever. The end marker takes
+        # the oldest event's place instead: the follower is going away and resumes from the log.
         while True:
             try:
                 self._queue.put_nowait(item)
@@ -97,6 +101,8 @@ class Hub:
 
     def __init__(self, backend=None, backlog: int = FOLLOWER_BACKLOG) -> None:
         self.backlog = backlog
+        self._followers: set[FollowerSubscriber] = set()
+        self._watchdog: asyncio.Task | None = None
         self.plugin = ChannelsPlugin(
             backend=backend or MemoryChannelsBackend(),
             arbitrary_channels_allowed=True,
@@ -114,10 +120,32 @@ class Hub:
             pass
 
     async def subscribe(self, session: str) -> FollowerSubscriber:
-        return await self.plugin.subscribe([channel(session)])
+        subscriber = await self.plugin.subscribe([channel(session)])
+        self._followers.add(subscriber)
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.create_task(self._watch(), name="phienhop-live-watchdog")
+        return subscriber
 
     async def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._followers.discard(subscriber)
         await self.plugin.unsubscribe(subscriber)
+
+    async def _watch(self) -> None:
+        """Wake a follower that stays behind the log with nothing queued: the channel lost its tail.
+
+        A lost event in the middle of the stream is repaired by the next one (a seq gap); a lost
+        *last* event has no next one. Twice in a row behind, with the same seq and an empty queue,
+        means lost rather than in flight; the empty wake-up makes the handler send from the log.
+        """
+        while self._followers:
+            await asyncio.sleep(WATCHDOG_EVERY)
+            for subscriber in list(self._followers):
+                if subscriber.qsize or not subscriber.behind():
+                    subscriber._suspect = -1
+                elif subscriber._suspect == subscriber.forwarded:
+                    subscriber.put_nowait(b"")
+                else:
+                    subscriber._suspect = subscriber.forwarded
 
 
 class Presence:

@@ -67,20 +67,20 @@ async def live(socket: WebSocket, session_id: str, engine: Engine, hub: Hub, pre
     reader = asyncio.create_task(_drain_inbound(socket))
     # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
     reader.add_done_callback(lambda _: subscriber.put_nowait(None))
-    forwarded = [since]  # the last seq sent, kept outside _forward so a cut-off can name it
+    subscriber.forwarded = since
+    subscriber.behind = lambda: engine.states[session_id].seq > subscriber.forwarded
     try:
         subscriber.on_overflow = handler.cancel  # interrupts even a send held up by a full socket
         if subscriber.overflowed:  # already, while presence was being recorded
             handler.cancel()
-        await _forward(socket, engine, session_id, subscriber, forwarded)
+        await _forward(socket, engine, session_id, subscriber)
     except asyncio.CancelledError:
         if not subscriber.overflowed:
             raise
         handler.uncancel()
+        reason = f"too slow: reconnect with since={subscriber.forwarded}"
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                socket.close(code=CLOSE_TOO_SLOW, reason=f"too slow: reconnect with since={forwarded[0]}"), CLOSE_WAIT
-            )
+            await asyncio.wait_for(socket.close(code=CLOSE_TOO_SLOW, reason=reason), CLOSE_WAIT)
     except (WebSocketDisconnect, OSError, RuntimeError):
         return
     finally:
@@ -92,25 +92,31 @@ async def live(socket: WebSocket, session_id: str, engine: Engine, hub: Hub, pre
             presence.disconnected(session_id, point)
 
 
-async def _forward(socket: WebSocket, engine: Engine, session_id: str, subscriber: FollowerSubscriber,
-                   forwarded: list[int]) -> None:
-    """Send the log after ``forwarded[0]``, then each live event once and in order, until the end marker."""
+async def _forward(socket: WebSocket, engine: Engine, session_id: str, subscriber: FollowerSubscriber) -> None:
+    """Send the log after ``subscriber.forwarded``, then each live event once and in order, until the end marker."""
     # Subscribed first, then read the log: anything committed after this read arrives live,
     # anything before it may also be in the backlog; overlaps are skipped by seq.
-    for data in engine.events_since(session_id, forwarded[0]):
-        await socket.send_data(data)
-        forwarded[0] += 1
+    await _from_log(socket, engine, session_id, subscriber)
     async for data in subscriber.iter_events():
-        seq = seq_of(data)
-        last = forwarded[0]
-        if seq <= last:
+        if not data:  # the watchdog's wake-up: the channel lost the last event(s)
+            await _from_log(socket, engine, session_id, subscriber)
             continue
-        if seq > last + 1:  # the channel lost something: the log has it
-            for missed in engine.events_since(session_id, last)[: seq - last - 1]:
-                await socket.send_data(missed)
-                forwarded[0] += 1
+        seq = seq_of(data)
+        if seq <= subscriber.forwarded:
+            continue
+        if seq > subscriber.forwarded + 1:  # the channel lost something: the log has it
+            await _from_log(socket, engine, session_id, subscriber, until=seq - 1)
         await socket.send_data(data)
-        forwarded[0] = seq
+        subscriber.forwarded = seq
+
+
+async def _from_log(socket: WebSocket, engine: Engine, session_id: str, subscriber: FollowerSubscriber,
+                    until: int | None = None) -> None:
+    """Send the committed events after ``subscriber.forwarded`` (up to seq ``until``) from the log."""
+    events = engine.events_since(session_id, subscriber.forwarded)
+    for data in events if until is None else events[: until - subscriber.forwarded]:
+        await socket.send_data(data)
+        subscriber.forwarded += 1
 
 
 async def _drain_inbound(socket: WebSocket) -> None:

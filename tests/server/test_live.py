@@ -1,0 +1,71 @@
+"""The fan-out seam in process: overflow policy, a never-blocking unsubscribe, lost events repaired."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import msgspec
+from litestar.testing import TestClient
+
+from server import app as app_module
+from server.live import FollowerSubscriber, Hub
+from server.settings import Settings
+
+from ..support import ADMIN, small_agenda
+
+
+async def test_overflow_flags_the_follower_and_calls_its_hook_once():
+    """The first event that does not fit flags the subscriber and calls on_overflow once; nothing blocks."""
+    hub = Hub(backlog=2)
+    async with hub.plugin:
+        subscriber: FollowerSubscriber = await hub.subscribe("s")
+        calls = []
+        subscriber.on_overflow = lambda: calls.append(1)
+        assert [subscriber.put_nowait(b"x") for _ in range(4)] == [True, True, False, False]
+        assert subscriber.overflowed and calls == [1]
+
+
+async def test_unsubscribing_a_full_follower_does_not_hang():
+    """Litestar's unsubscribe puts an end marker; on a full queue that nobody reads it must not wait forever."""
+    hub = Hub(backlog=2)
+    async with hub.plugin:
+        subscriber = await hub.subscribe("s")
+        subscriber.put_nowait(b"1")
+        subscriber.put_nowait(b"2")
+        await asyncio.wait_for(hub.unsubscribe(subscriber), 2)
+        assert [item async for item in subscriber.iter_events()] == [b"2"]  # the oldest gave way to the end marker
+
+
+class LossyHub(Hub):
+    """A fan-out that loses every third event, as a channel under pressure may."""
+
+    published = 0
+
+    def publish(self, session: str, data: bytes) -> None:
+        LossyHub.published += 1
+        if LossyHub.published % 3:
+            super().publish(session, data)
+
+
+def test_events_lost_by_the_channel_are_sent_from_the_log_in_order(tmp_path, monkeypatch):
+    """With a channel that drops every third event (the last one too), a follower still gets every seq once, in order."""
+    monkeypatch.setattr(app_module, "Hub", LossyHub)
+    app = app_module.create_app(Settings(db=str(tmp_path / "x.db"), admin_token=ADMIN))
+    with TestClient(app) as client:
+        created = client.post("/api/sessions", content=msgspec.json.encode(small_agenda()),
+                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"}).json()
+        session, chair = created["id"], created["tokens"]["chair"]
+
+        def command(**body) -> None:
+            r = client.post(f"/api/sessions/{session}/commands", json=body, headers={"Authorization": f"Bearer {chair}"})
+            assert r.status_code == 200, r.text
+
+        with client.websocket_connect(f"/api/sessions/{session}/live?since=1&token={chair}") as ws:
+            command(type="session.open")
+            for person in ("chu-toa", "tv-1", "tv-2", "tv-3", "tv-4", "thu-ky"):
+                command(type="attendance.mark", person=person, status="present")
+            command(type="item.start", item="khai-mac")
+            seqs = [json.loads(ws.receive_text())["seq"] for _ in range(8)]
+    assert LossyHub.published >= 8
+    assert seqs == list(range(2, 10))
