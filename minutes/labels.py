@@ -81,7 +81,7 @@ VI = Labels(
         "yes": "Tán thành",
         "no": "Không tán thành",
         "abstain": "Không biểu quyết",
-        "not_voted": "Chưa biểu quyết",
+        "not_voted": "Không tham gia biểu quyết",  # only closed polls are printed
     },
     result="Kết quả:",
     outcomes={

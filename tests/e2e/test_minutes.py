@@ -125,7 +125,7 @@ def test_final_minutes_say_what_happened(reference):
         f"Tán thành {yes} 62,50%",
         f"Không tán thành {no} 12,50%",
         f"Không biểu quyết {abstain} 6,25%",
-        "Chưa biểu quyết 3 18,75%",
+        "Không tham gia biểu quyết 3 18,75%",
         "Kết quả: THÔNG QUA",
         f"{names['nguyen-huy-dung']} — Không tán thành",
         f"{names['nguyen-kim-son']} — Không biểu quyết",

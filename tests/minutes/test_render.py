@@ -198,7 +198,7 @@ def test_polls_show_counts_rule_and_outcome(draft_text):
         "Tán thành 9 45,00%",
         "Không tán thành 4 20,00%",
         "Không biểu quyết 4 20,00%",
-        "Chưa biểu quyết 3 15,00%",
+        "Không tham gia biểu quyết 3 15,00%",
         "Kết quả: THÔNG QUA",
         "Kết quả: KHÔNG THÔNG QUA",
         "Lê Quang Đức 3 — Không tán thành",
