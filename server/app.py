@@ -135,6 +135,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         logging_config=None,
     )
     app.state.engine = engine
+    app.state.hub, app.state.presence = hub, presence  # the live handler reads these: no DI per connection
     app.state.admin_token = settings.admin_token
     app.state.settings = settings
     return app

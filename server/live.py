@@ -59,6 +59,33 @@ def seq_of(data: bytes) -> int:
     return _seq_decoder.decode(data).seq
 
 
+_last: list = [None, 0, None]  # the bytes just fanned out, their seq and their ASGI message
+
+
+def _fanned(data: bytes) -> tuple[int, dict]:
+    """Seq and ASGI message of ``data``, computed once per event: fan-out offers the same bytes to all."""
+    if _last[0] is not data:
+        _last[:] = [data, seq_of(data), {"type": "websocket.send", "bytes": None, "text": data.decode()}]
+    return _last[1], _last[2]
+
+
+def send_now(send: Callable, message: dict) -> bool:
+    """Run one ASGI ``send`` to completion without yielding to the loop; False if it would have to wait.
+
+    uvicorn's send only waits while the socket's write buffer is full, and writes nothing before
+    that wait; the coroutine is then closed unsent and the caller takes the queued path.
+    """
+    coro = send(message)
+    try:
+        coro.send(None)
+    except StopIteration:
+        return True
+    except Exception:  # disconnected: the queued path raises it again, in the handler
+        return False
+    coro.close()
+    return False
+
+
 class FollowerSubscriber(Subscriber):
     """A channels subscriber whose overflow is not silent and whose unsubscribe never blocks.
 
@@ -72,8 +99,21 @@ class FollowerSubscriber(Subscriber):
     forwarded: int = 0  # the last seq sent to the follower (kept by the handler)
     behind: Callable[[], bool] = staticmethod(lambda: False)  # is the log's head past ``forwarded``?
     _suspect: int = -1  # ``forwarded`` when the watchdog last found it behind with nothing queued
+    direct: Callable | None = None  # the ASGI send, while the handler is idle and the follower caught up
 
     def put_nowait(self, item: bytes | None) -> bool:
+        # Fast path: a caught-up follower gets the next event written now, in the fan-out loop
+        # itself, with no queue, no task switch and no per-follower encoding (as websockets'
+        # broadcast() does). Anything else (a gap, a full socket, a closing connection) goes
+        # to the queue, which wakes the handler and disarms this path until it is idle again.
+        if self.direct is not None and item:
+            seq, message = _fanned(item)
+            if seq <= self.forwarded:
+                return True
+            if seq == self.forwarded + 1 and send_now(self.direct, message):
+                self.forwarded = seq
+                return True
+            self.direct = None
         try:
             self._queue.put_nowait(item)
             return True

@@ -45,8 +45,14 @@ def _authorize(socket: WebSocket, session_id: str) -> tuple[Principal | None, in
 
 
 @websocket("/api/sessions/{session_id:str}/live", exclude_from_auth=True)
-async def live(socket: WebSocket, session_id: str, engine: Engine, hub: Hub, presence: Presence) -> None:
+async def live(socket: WebSocket, session_id: str) -> None:
     """Catch up from the log after ``since``, then forward live events; gaps are filled from the log."""
+    # From app.state rather than dependency injection: Litestar resolves dependencies in an anyio
+    # task group per connection, a cost a reconnect storm of thousands pays in full.
+    state = socket.app.state
+    engine: Engine = state.engine
+    hub: Hub = state.hub
+    presence: Presence = state.presence
     principal, code, reason = _authorize(socket, session_id)
     if principal is None:
         return await _refuse(socket, code, reason)
@@ -97,7 +103,18 @@ async def _forward(socket: WebSocket, engine: Engine, session_id: str, subscribe
     # Subscribed first, then read the log: anything committed after this read arrives live,
     # anything before it may also be in the backlog; overlaps are skipped by seq.
     await _from_log(socket, engine, session_id, subscriber)
-    async for data in subscriber.iter_events():
+    queue = subscriber._queue
+    while True:
+        if queue.empty():  # idle and caught up: the fan-out may write to this follower directly
+            subscriber.direct = socket.send
+            try:
+                data = await queue.get()
+            finally:
+                subscriber.direct = None
+        else:
+            data = queue.get_nowait()
+        if data is None:  # the end marker
+            return
         if not data:  # the watchdog's wake-up: the channel lost the last event(s)
             await _from_log(socket, engine, session_id, subscriber)
             continue
