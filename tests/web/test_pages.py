@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from ..support import ROOT, require_tool, small_agenda
+from ..support import ROOT, Server, require_tool, small_agenda
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,14 @@ def browser():
         chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One real ``phienhop serve`` for this module; each test makes its own session on it."""
+    srv = Server(tmp_path_factory.mktemp("web") / "phienhop.db").start()
+    yield srv
+    srv.kill()
 
 
 class Pages:

@@ -116,7 +116,7 @@ function renderItem(live, item) {
     h("span", { class: "muted" }, t("item.minutes", { n: item.duration_min })),
     times ? h("span", { class: "muted" }, times) : null,
     st.status === "active" && st.ends_at ? countdown(st.ends_at) : null,
-    item.poll ? h("span", { class: "muted" }, `· ${t("poll")}: ${t(`ballot.${item.poll.ballot}`)}`) : null);
+    item.poll ? h("span", { class: "muted" }, t(`ballot.${item.poll.ballot}`)) : null);
   const actions = [];
   if (s.status === "open" && st.status === "pending" && !s.active_item) {
     actions.push(h("button", { type: "button", class: "btn btn-small", "data-key": `start-${item.id}`,

@@ -34,7 +34,6 @@ export class Live extends EventTarget {
     this.clockOffset = 0; // server clock minus ours, ms
     this._timer = null;
     this._stableTimer = null;
-    this._stopped = false;
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => {
       this._setStatus("offline");
@@ -89,7 +88,7 @@ export class Live extends EventTarget {
   }
 
   reconnectNow() {
-    if (this._stopped || this.status === "invalid" || !this.state) return;
+    if (this.status === "invalid" || !this.state) return;
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
     clearTimeout(this._timer);
     this._connect();
@@ -130,7 +129,6 @@ export class Live extends EventTarget {
   }
 
   _connect() {
-    if (this._stopped) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const url = `${scheme}://${location.host}/api/sessions/${encodeURIComponent(this.session)}/live?since=${this.seq}`;
     const ws = new WebSocket(url);
@@ -155,7 +153,6 @@ export class Live extends EventTarget {
     clearTimeout(this._stableTimer);
     if (this.ws !== ws) return;
     this.ws = null;
-    if (this._stopped) return;
     if (INVALID_CODES.has(close.code)) {
       this.detail = close.reason;
       this._setStatus("invalid");
