@@ -4,7 +4,11 @@ Each committed event is published once as its canonical bytes; the channels plug
 same bytes object in every follower's bounded queue (``FOLLOWER_BACKLOG`` events), and never
 waits for a follower. A follower whose queue overflows is cut off at once with
 ``CLOSE_TOO_SLOW`` (a send its full socket holds up is abandoned) and resumes from its last
-seq; the publisher and the other followers never wait for it. Because every follower carries
+seq; the publisher and the other followers never wait for it. A follower that is caught up and
+idle is written to directly from the fan-out loop (``FollowerSubscriber.direct``): one ASGI
+message per event shared by all, no queue and no task switch per follower; it falls back to
+its queue on anything unusual. Frames are not compressed (``phienhop serve`` turns
+permessage-deflate off): deflate runs per connection, once per event per follower. Because every follower carries
 its seq and repairs gaps from the log, an event the channel drops (a full queue, litestar#5011
 and friends) costs a resend, never a hole. We use no channel history, so #5011's deadlock
 (history larger than the backlog under "backoff") cannot happen, and ``FollowerSubscriber.put``

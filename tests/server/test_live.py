@@ -69,3 +69,26 @@ def test_events_lost_by_the_channel_are_sent_from_the_log_in_order(tmp_path, mon
             seqs = [json.loads(ws.receive_text())["seq"] for _ in range(8)]
     assert LossyHub.published >= 8
     assert seqs == list(range(2, 10))
+
+
+async def test_a_caught_up_follower_is_written_to_directly_and_falls_back_to_its_queue():
+    """In order, an event is sent at once; a gap or a send that would wait goes to the queue and disarms the fast path."""
+    sent, full = [], []
+
+    async def send(message: dict) -> None:
+        if full:
+            await asyncio.sleep(3600)  # a socket that cannot take more: this send would wait
+        sent.append(message["text"])
+
+    hub = Hub(backlog=8)
+    async with hub.plugin:
+        subscriber: FollowerSubscriber = await hub.subscribe("s")
+        subscriber.forwarded, subscriber.direct = 4, send
+        assert subscriber.put_nowait(b'{"seq":5}') and subscriber.put_nowait(b'{"seq":5}')
+        assert (sent, subscriber.forwarded, subscriber.qsize) == (['{"seq":5}'], 5, 0)
+        subscriber.put_nowait(b'{"seq":7}')  # a gap: the handler fills it from the log
+        assert (subscriber.direct, subscriber.qsize, subscriber.forwarded) == (None, 1, 5)
+        subscriber.direct = send
+        full.append(True)
+        subscriber.put_nowait(b'{"seq":6}')
+        assert (subscriber.direct, subscriber.qsize, sent) == (None, 2, ['{"seq":5}'])
