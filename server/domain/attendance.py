@@ -53,3 +53,9 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
 @applies(AttendanceMarked)
 def marked(state: SessionState, event: AttendanceMarked) -> None:
     state.attendance[event.person] = Mark(status=event.status, point=event.point, reason=event.reason, at=event.at)
+    person = state.person(event.person)
+    if person is not None and person.voting:
+        if event.status is Status.ABSENT:
+            state.present_voters.discard(event.person)
+        else:
+            state.present_voters.add(event.person)

@@ -98,7 +98,7 @@ def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if not state.is_present(actor.person):
         raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first")
     voted = len(poll.voters) + 1
-    of = len(set(_entitled(state, poll)) | {actor.person})
+    of = len(state.present_voters | poll.voters)  # the voter is among the present: checked above
     if secret:
         if not ctx.ballot_key:
             raise Invalid("vote.ballot_key", "vote.cast: no ballot key for a secret poll")

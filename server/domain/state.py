@@ -119,6 +119,7 @@ class SessionState(msgspec.Struct):
     notes: list[Record] = msgspec.field(default_factory=list)
     conclusions: list[Record] = msgspec.field(default_factory=list)
     online_points: set[str] = msgspec.field(default_factory=set)
+    present_voters: set[str] = msgspec.field(default_factory=set)  # voting members not marked absent (derived)
     points_seen: set[str] = msgspec.field(default_factory=set)
     minutes_sha256: str | None = None
     minutes_head: str | None = None

@@ -11,6 +11,7 @@ from .state import PollStatus, SessionState
 def snapshot(state: SessionState) -> dict:
     """The state as plain data. Open secret polls show who voted, never running counts."""
     data = msgspec.to_builtins(state)
+    del data["present_voters"]  # a lookup derived from the attendance, not news
     for poll_id, poll in data["polls"].items():
         del poll["ballot_keys"]
         live = state.polls[poll_id]
