@@ -80,15 +80,15 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=principal.via)
 
 
-# -- guards -----------------------------------------------------------------------------------
+# -- guards: async, because Litestar runs a sync guard in a worker thread on every request ----
 
 
-def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if connection.user.actor.role is not Role.ADMIN:
         raise PermissionDeniedException(detail="this needs the admin token")
 
 
-def of_this_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def of_this_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """The token must belong to the session in the path (the admin may read any)."""
     principal: Principal = connection.user
     session = connection.path_params.get("session_id")
@@ -101,7 +101,7 @@ def of_this_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 def roles(*allowed: Role):
     """A guard that lets only ``allowed`` roles through."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         role = connection.user.actor.role
         if role not in allowed:
             names = ", ".join(r.value for r in allowed)
