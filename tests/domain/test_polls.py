@@ -11,7 +11,7 @@ from server.domain import Actor, Context, Decision, Role, SessionState, apply, d
 from server.domain.agenda import PollSpec, Rule, decode_agenda
 from server.domain.commands import CastVote, ClosePoll, EndItem, MarkAttendance, OpenPoll, OpenSession, StartItem
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from server.domain.events import Choice, Outcome, PollClosed, RollEntry, SessionCreated, Status, VoteCast
+from server.domain.events import Choice, Outcome, PollClosed, RollEntry, SessionCreated, Status
 from server.domain.polls import apply_ballot, outcome, quorum_needed
 from tests.support import small_agenda
 
