@@ -60,13 +60,20 @@ def resolve(connection: ASGIConnection, admin_token: str, allow_query: bool = Fa
 
 
 def same_origin(connection: ASGIConnection) -> bool:
-    """True when the request's Origin (or Referer) names this server's own host."""
+    """True when the request's Origin (or Referer) is this server: its Host, or PHIENHOP_PUBLIC_URL.
+
+    The public URL lets a reverse proxy that rewrites Host still pass the check.
+    """
     origin = connection.headers.get("origin") or connection.headers.get("referer")
     if not origin:
         return False
-    host = connection.headers.get("host", "")
     _, _, rest = origin.partition("://")
-    return rest.split("/", 1)[0] == host
+    netloc = rest.split("/", 1)[0]
+    if netloc == connection.headers.get("host", ""):
+        return True
+    public = getattr(connection.app.state, "settings", None)
+    public_url = public.public_url if public else ""
+    return bool(public_url) and netloc == public_url.partition("://")[2].split("/", 1)[0]
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):

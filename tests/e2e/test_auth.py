@@ -177,3 +177,23 @@ def test_tokens_never_in_server_log(srv, two):
         for token in [s.chair, s.secretary, s.public, *s.tokens["people"].values(), *s.tokens["points"].values()]:
             assert token not in log
     assert ADMIN not in log
+
+
+def test_cookie_command_from_the_public_url_is_accepted_behind_a_proxy(tmp_path):
+    """Behind a proxy that rewrites Host, a cookie command whose Origin is PHIENHOP_PUBLIC_URL passes."""
+    from ..support import Server, small_agenda
+
+    srv = Server(tmp_path / "proxy.db", "--no-sample", "--public-url", "https://hop.example.vn").start()
+    try:
+        session = srv.create(small_agenda())
+        base = {"Cookie": f"phienhop_token={session.chair}", "Host": "backend:8000"}
+        refused = srv.http.post(f"/api/sessions/{session.id}/commands", json={"type": "session.open"},
+                                headers={**base, "Origin": "https://evil.example"})
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "cross-site request refused: the Origin is not this server"
+        accepted = srv.http.post(f"/api/sessions/{session.id}/commands", json={"type": "session.open"},
+                                 headers={**base, "Origin": "https://hop.example.vn"})
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["seq"] == 2
+    finally:
+        srv.kill()
