@@ -68,6 +68,12 @@ class PollKeys:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+        # The rename itself must survive a power cut: an open secret poll's box is sealed with this key.
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def receipt_hash(receipt: str) -> str:
