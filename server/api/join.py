@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
@@ -20,7 +22,7 @@ PAGES = {
 
 
 @get("/join/{token:str}", exclude_from_auth=True, include_in_schema=True)
-async def join(token: str, request: Request, engine: Engine) -> Response:
+async def join(token: FromPath[str], request: Request, engine: NamedDependency[Engine]) -> Response:
     """Sets an HttpOnly, SameSite=Strict cookie and redirects to the role's page."""
     grant = engine.grant(token)
     if grant is None:

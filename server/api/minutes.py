@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar import Response, get
 
 from ..auth import of_this_session, roles
@@ -14,7 +16,7 @@ from ..minutes_doc import MinutesService
     guards=[of_this_session, roles(Role.CHAIR, Role.SECRETARY, Role.ADMIN)],
     media_type="application/pdf",
 )
-async def minutes_pdf(session_id: str, minutes: MinutesService) -> Response[bytes]:
+async def minutes_pdf(session_id: FromPath[str], minutes: NamedDependency[MinutesService]) -> Response[bytes]:
     """The minutes as PDF (DỰ THẢO / DRAFT until the secretary finalizes them).
 
     ``X-Minutes-Seq`` is the log seq the PDF reflects. ``Server-Timing`` says where the bytes

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
@@ -34,7 +36,9 @@ class EventList(msgspec.Struct):
 
 
 @post("/api/sessions", guards=[admin_only], status_code=201, request_max_body_size=MAX_AGENDA_BYTES)
-async def create_session(request: Request, engine: Engine, agenda_dir: Path) -> CreatedSession:
+async def create_session(
+    request: Request, engine: NamedDependency[Engine], agenda_dir: NamedDependency[Path]
+) -> CreatedSession:
     """Create a session from an agenda file (TOML with ``Content-Type: application/toml``, or JSON)."""
     body = await request.body()
     fmt = "json" if "json" in request.headers.get("content-type", "") else "toml"
@@ -43,7 +47,7 @@ async def create_session(request: Request, engine: Engine, agenda_dir: Path) -> 
 
 
 @get("/api/sessions/{session_id:str}", guards=[of_this_session])
-async def get_snapshot(session_id: str, engine: Engine) -> Snapshot:
+async def get_snapshot(session_id: FromPath[str], engine: NamedDependency[Engine]) -> Snapshot:
     """The session's current state and its seq."""
     state = engine.state(session_id)
     return Snapshot(seq=state.seq, state=snapshot(state))
@@ -51,7 +55,7 @@ async def get_snapshot(session_id: str, engine: Engine) -> Snapshot:
 
 @get("/api/sessions/{session_id:str}/events", guards=[of_this_session])
 async def get_events(
-    session_id: str, engine: Engine, since: Annotated[int, Parameter(ge=0, default=0)] = 0
+    session_id: FromPath[str], engine: NamedDependency[Engine], since: Annotated[int, Parameter(ge=0)] = 0
 ) -> EventList:
     """The committed events after ``since``, in order."""
     state = engine.state(session_id)
@@ -65,7 +69,11 @@ async def get_events(
     request_max_body_size=MAX_COMMAND_BYTES,
 )
 async def post_command(
-    session_id: str, data: AnyCommand, request: Request[Principal, Any, Any], engine: Engine, minutes: MinutesService
+    session_id: FromPath[str],
+    data: JSONBody[AnyCommand],
+    request: Request[Principal, Any, Any],
+    engine: NamedDependency[Engine],
+    minutes: NamedDependency[MinutesService],
 ) -> CommandResult:
     """Run one command; answers once its events are committed, with the events (and a vote's receipt)."""
     engine.state(session_id)
