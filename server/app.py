@@ -74,7 +74,16 @@ def _store_failed(request: Request, exc: StoreFailed) -> Response:
     return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
 
 
-def create_app(settings: Settings, announce: Callable[[str], None] | None = None) -> Litestar:
+class App(Litestar):
+    """Litestar, with the live stream (``api.live``) served ahead of its routing and middleware."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" and live.session_of(scope["path"]) is not None:
+            return await live.serve(scope, receive, send, self)
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings, announce: Callable[[str], None] | None = None) -> App:
     """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links)."""
     hub = Hub(backlog=settings.follower_backlog)
     store = Store(settings.db)
@@ -108,10 +117,10 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             await engine.stop()
             await store.close()
 
-    app = Litestar(
+    app = App(
         route_handlers=[
             health, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
-            sessions.post_command, live.live, join.join, join.me, minutes.minutes_pdf,
+            sessions.post_command, join.join, join.me, minutes.minutes_pdf,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
         ],
         dependencies={
@@ -135,7 +144,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         logging_config=None,
     )
     app.state.engine = engine
-    app.state.hub, app.state.presence = hub, presence  # the live handler reads these: no DI per connection
+    app.state.hub, app.state.presence = hub, presence  # the live stream reads these: no DI per connection
     app.state.admin_token = settings.admin_token
     app.state.settings = settings
     return app

@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False,
         ws_max_size=16 * 1024, ws_ping_interval=10.0, ws_ping_timeout=10.0, timeout_graceful_shutdown=3,
         ws_per_message_deflate=False,  # deflate is per connection: it would compress every event once per follower
+        ws="websockets-sansio",  # live.frame_writer writes each event's one frame straight to its transports
     )
     uvicorn.Server(config).run()
     return 0

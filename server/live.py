@@ -5,9 +5,9 @@ same bytes object in every follower's bounded queue (``FOLLOWER_BACKLOG`` events
 waits for a follower. A follower whose queue overflows is cut off at once with
 ``CLOSE_TOO_SLOW`` (a send its full socket holds up is abandoned) and resumes from its last
 seq; the publisher and the other followers never wait for it. A follower that is caught up and
-idle is written to directly from the fan-out loop (``FollowerSubscriber.direct``): one ASGI
-message per event shared by all, no queue and no task switch per follower; it falls back to
-its queue on anything unusual. Frames are not compressed (``phienhop serve`` turns
+idle is written to directly from the fan-out loop (``FollowerSubscriber.direct``): one frame
+per event shared by all (under uvicorn; elsewhere one ASGI message), no queue and no task
+switch per follower; it falls back to its queue on anything unusual. Frames are not compressed (``phienhop serve`` turns
 permessage-deflate off): deflate runs per connection, once per event per follower. Because every follower carries
 its seq and repairs gaps from the log, an event the channel drops (a full queue, litestar#5011
 and friends) costs a resend, never a hole. We use no channel history, so #5011's deadlock
@@ -33,6 +33,10 @@ import msgspec
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol as _SansIO
+from websockets.protocol import State
+
+_OPEN = State.OPEN
 
 log = logging.getLogger("phienhop.live")
 
@@ -63,14 +67,24 @@ def seq_of(data: bytes) -> int:
     return _seq_decoder.decode(data).seq
 
 
-_last: list = [None, 0, None]  # the bytes just fanned out, their seq and their ASGI message
+def frame_header(size: int) -> bytes:
+    """The header of one unmasked, unfragmented text frame of ``size`` bytes (RFC 6455 §5.2): what a server sends."""
+    if size < 126:
+        return bytes((0x81, size))
+    if size < 65536:
+        return b"\x81\x7e" + size.to_bytes(2, "big")
+    return b"\x81\x7f" + size.to_bytes(8, "big")
 
 
-def _fanned(data: bytes) -> tuple[int, dict]:
-    """Seq and ASGI message of ``data``, computed once per event: fan-out offers the same bytes to all."""
+_last: list = [None, 0, None, None]  # the bytes just fanned out, their seq, their frame and their ASGI message
+
+
+def _fanned(data: bytes) -> tuple[int, bytes, dict]:
+    """Seq, frame and ASGI message of ``data``, computed once per event: fan-out offers the same bytes to all."""
     if _last[0] is not data:
-        _last[:] = [data, seq_of(data), {"type": "websocket.send", "bytes": None, "text": data.decode()}]
-    return _last[1], _last[2]
+        _last[:] = [data, seq_of(data), frame_header(len(data)) + data,
+                    {"type": "websocket.send", "bytes": None, "text": data.decode()}]
+    return _last[1], _last[2], _last[3]
 
 
 def send_now(send: Callable, message: dict) -> bool:
@@ -90,6 +104,42 @@ def send_now(send: Callable, message: dict) -> bool:
     return False
 
 
+Writer = Callable[[bytes, dict], bool]  # (frame, ASGI message) -> written now, without waiting?
+
+
+def asgi_writer(send: Callable) -> Writer:
+    """Any ASGI server: one ``websocket.send`` message per event, run by ``send_now``."""
+    return lambda frame, message: send_now(send, message)
+
+
+def frame_writer(send: Callable) -> Writer | None:
+    """Under uvicorn's websockets-sansio protocol, the event's frame written straight to the socket; else None.
+
+    Frames from a server are not masked and we negotiate no extension, so one event's frame is
+    the same bytes for every follower: built once, written to each transport as it is, with
+    none of the per-follower framing, coroutine and ASGI dispatch of ``send`` (what websockets'
+    broadcast() still pays). Anything but an open, writable connection answers False, and the
+    caller falls back to ``send``, which waits or raises as uvicorn decides.
+    """
+    protocol = getattr(send, "__self__", None)
+    if not isinstance(protocol, _SansIO):
+        return None
+    try:  # what ``write`` reads, as uvicorn 0.54 names it; another uvicorn inside gets the plain path
+        conn, transport, writable = protocol.conn, protocol.transport, protocol.writable
+        if not hasattr(protocol, "close_sent") or conn.extensions:  # permessage-deflate: frames differ per connection
+            return None
+    except AttributeError:
+        return None
+
+    def write(frame: bytes, message: dict | None = None) -> bool:
+        if protocol.close_sent or conn.state is not _OPEN or not writable.is_set() or transport.is_closing():
+            return False
+        transport.write(frame)
+        return True
+
+    return write
+
+
 class FollowerSubscriber(Subscriber):
     """A channels subscriber whose overflow is not silent and whose unsubscribe never blocks.
 
@@ -103,7 +153,7 @@ class FollowerSubscriber(Subscriber):
     forwarded: int = 0  # the last seq sent to the follower (kept by the handler)
     behind: Callable[[], bool] = staticmethod(lambda: False)  # is the log's head past ``forwarded``?
     _suspect: int = -1  # ``forwarded`` when the watchdog last found it behind with nothing queued
-    direct: Callable | None = None  # the ASGI send, while the handler is idle and the follower caught up
+    direct: Writer | None = None  # while the handler is idle and the follower caught up
 
     def put_nowait(self, item: bytes | None) -> bool:
         # Fast path: a caught-up follower gets the next event written now, in the fan-out loop
@@ -111,10 +161,10 @@ class FollowerSubscriber(Subscriber):
         # broadcast() does). Anything else (a gap, a full socket, a closing connection) goes
         # to the queue, which wakes the handler and disarms this path until it is idle again.
         if self.direct is not None and item:
-            seq, message = _fanned(item)
+            seq, frame, message = _fanned(item)
             if seq <= self.forwarded:
                 return True
-            if seq == self.forwarded + 1 and send_now(self.direct, message):
+            if seq == self.forwarded + 1 and self.direct(frame, message):
                 self.forwarded = seq
                 return True
             self.direct = None

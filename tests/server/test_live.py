@@ -9,7 +9,7 @@ import msgspec
 from litestar.testing import TestClient
 
 from server import app as app_module
-from server.live import FollowerSubscriber, Hub
+from server.live import FollowerSubscriber, Hub, asgi_writer, frame_header
 from server.settings import Settings
 
 from ..support import ADMIN, small_agenda
@@ -83,12 +83,21 @@ async def test_a_caught_up_follower_is_written_to_directly_and_falls_back_to_its
     hub = Hub(backlog=8)
     async with hub.plugin:
         subscriber: FollowerSubscriber = await hub.subscribe("s")
-        subscriber.forwarded, subscriber.direct = 4, send
+        subscriber.forwarded, subscriber.direct = 4, asgi_writer(send)
         assert subscriber.put_nowait(b'{"seq":5}') and subscriber.put_nowait(b'{"seq":5}')
         assert (sent, subscriber.forwarded, subscriber.qsize) == (['{"seq":5}'], 5, 0)
         subscriber.put_nowait(b'{"seq":7}')  # a gap: the handler fills it from the log
         assert (subscriber.direct, subscriber.qsize, subscriber.forwarded) == (None, 1, 5)
-        subscriber.direct = send
+        subscriber.direct = asgi_writer(send)
         full.append(True)
         subscriber.put_nowait(b'{"seq":6}')
         assert (subscriber.direct, subscriber.qsize, sent) == (None, 2, ['{"seq":5}'])
+
+
+def test_a_frame_header_is_rfc_6455_unmasked_text_of_each_length_class():
+    """A text frame's header: FIN and opcode 1, then a 7-bit, 16-bit or 64-bit length, with no mask."""
+    from websockets.frames import Frame, Opcode
+
+    for size in (0, 125, 126, 65535, 65536):
+        data = b"x" * size
+        assert frame_header(size) + data == Frame(Opcode.TEXT, data).serialize(mask=False)
