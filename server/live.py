@@ -30,6 +30,7 @@ from asyncio import QueueFull
 from typing import Callable
 
 import msgspec
+from websockets.frames import Frame, Opcode
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
@@ -67,13 +68,9 @@ def seq_of(data: bytes) -> int:
     return _seq_decoder.decode(data).seq
 
 
-def frame_header(size: int) -> bytes:
-    """The header of one unmasked, unfragmented text frame of ``size`` bytes (RFC 6455 §5.2): what a server sends."""
-    if size < 126:
-        return bytes((0x81, size))
-    if size < 65536:
-        return b"\x81\x7e" + size.to_bytes(2, "big")
-    return b"\x81\x7f" + size.to_bytes(8, "big")
+def text_frame(data: bytes) -> bytes:
+    """One unmasked, unfragmented text frame (what a server sends), serialized by websockets itself."""
+    return Frame(Opcode.TEXT, data).serialize(mask=False)
 
 
 _last: list = [None, 0, None, None]  # the bytes just fanned out, their seq, their frame and their ASGI message
@@ -82,7 +79,7 @@ _last: list = [None, 0, None, None]  # the bytes just fanned out, their seq, the
 def _fanned(data: bytes) -> tuple[int, bytes, dict]:
     """Seq, frame and ASGI message of ``data``, computed once per event: fan-out offers the same bytes to all."""
     if _last[0] is not data:
-        _last[:] = [data, seq_of(data), frame_header(len(data)) + data,
+        _last[:] = [data, seq_of(data), text_frame(data),
                     {"type": "websocket.send", "bytes": None, "text": data.decode()}]
     return _last[1], _last[2], _last[3]
 

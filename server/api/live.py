@@ -30,7 +30,7 @@ from ..live import (
     Hub,
     Presence,
     asgi_writer,
-    frame_header,
+    text_frame,
     frame_writer,
     seq_of,
 )
@@ -166,7 +166,7 @@ class _Out:
         self.direct = self.raw or asgi_writer(send)
 
     async def event(self, data: bytes) -> None:
-        if self.raw is None or not self.raw(frame_header(len(data)) + data):
+        if self.raw is None or not self.raw(text_frame(data)):
             await self.send(_message(data))
 
 
@@ -214,7 +214,7 @@ async def _from_log(out: _Out, engine: Engine, session_id: str, subscriber: Foll
         if out.raw is not None:
             parts, size, j = [], 0, i
             while j < len(events) and size < CATCH_UP_WRITE:
-                parts += (frame_header(len(events[j])), events[j])
+                parts.append(text_frame(events[j]))
                 size += len(events[j])
                 j += 1
             if out.raw(b"".join(parts)):
