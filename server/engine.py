@@ -116,6 +116,11 @@ class Engine:
 
     async def _load(self, session: str) -> None:
         rows = await self.store.events(session)
+        if not rows:  # never committed (a create that failed): nothing to hold
+            self.states.pop(session, None)
+            self._working.pop(session, None)
+            self.logs.pop(session, None)
+            return
         ballots = await self.store.ballots(session)
         self.logs[session] = [r.data for r in rows]
         for target in (self.states, self._working):
@@ -295,10 +300,16 @@ class Engine:
             return
         if not accepted:
             return
-        for job in accepted:
-            self._commit_job(job, batch)
-        for row in batch.events:
-            self.publisher.publish(row.session, row.data)
+        try:
+            for job in accepted:
+                self._commit_job(job, batch)
+            for row in batch.events:
+                self.publisher.publish(row.session, row.data)
+        except Exception:
+            # Committed, but memory fell behind the disk: rebuild from the log, which has it all.
+            # The callers are still answered: what they asked for is durable.
+            log.exception("applying a committed batch failed; reloading from the log")
+            await self._reload({job.session for job in accepted if job.session})
         for job in accepted:
             if not job.future.done():
                 if isinstance(job.result, CommandResult):
@@ -328,7 +339,4 @@ class Engine:
 
     async def _reload(self, sessions: set[str]) -> None:
         for session in sessions:
-            if session in self.states:
-                await self._load(session)
-            else:
-                self._working.pop(session, None)
+            await self._load(session)

@@ -124,6 +124,9 @@ def close_poll(state: SessionState, actor: Actor, cmd: ClosePoll, ctx: Context):
     present = sum(people[p].weight for p in entitled)
     counts = {c: poll.tally.get(c, 0) for c in CHOICES}
     votes = {c: poll.heads.get(c, 0) for c in CHOICES}
+    if poll.spec.ballot is BallotKind.SECRET and any(people[p].weight != 1 for p in poll.voters if p in people):
+        # Heads beside weights would give away how a member of unusual weight voted.
+        votes = {}
     voted = sum(counts.values())
     roll = None
     if poll.spec.ballot is BallotKind.NAMED:

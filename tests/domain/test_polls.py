@@ -236,7 +236,7 @@ def test_secret_poll_counts_from_ballots_and_has_no_roll():
     assert [d.ballot.weight for d in casts] == [1, 2, 1]
     closed = meeting.close()
     assert closed.counts == {"yes": 2, "no": 2, "abstain": 0}
-    assert closed.votes == {"yes": 2, "no": 1, "abstain": 0}
+    assert closed.votes == {}  # heads beside weights would show how tv-1 (weight 2) voted
     assert closed.roll is None
     assert closed.outcome is Outcome.REJECTED
 
@@ -404,3 +404,14 @@ def test_only_the_chair_opens_and_closes_polls():
         meeting.run(SECRETARY, ClosePoll(poll="p1"))
     assert closing.value.detail == "poll.close is for the chair, not a secretary token"
 
+
+
+
+def test_an_unweighted_secret_poll_publishes_heads_too():
+    """With every weight 1, heads per choice equal the counts and reveal nothing more, so they are published."""
+    meeting = Meeting(ballot="secret").ready(ids(5))
+    meeting.open()
+    for person, choice in [("chu-toa", "yes"), ("tv-1", "no"), ("tv-2", "yes")]:
+        meeting.vote(person, choice)
+    closed = meeting.close()
+    assert closed.counts == closed.votes == {"yes": 2, "no": 1, "abstain": 0}
