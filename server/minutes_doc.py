@@ -8,6 +8,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -125,8 +126,18 @@ def _render_in_worker(encoded: bytes) -> bytes:
     return render_pdf(msgspec.msgpack.decode(encoded, type=m.MinutesDoc))
 
 
-def _start_worker() -> None:
-    """Runs once in the render process: yield the CPU to the live stream, then warm up WeasyPrint."""
+def _exit_with(parent: int) -> None:
+    # The pool's worker holds both ends of its own task pipe, so it never sees EOF when the
+    # server dies (kill -9): without this it would idle on, orphaned, for good.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _start_worker(parent: int) -> None:
+    """Runs once in the render process: leave with the server, yield the CPU to the live stream, warm up."""
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server", daemon=True).start()
     os.nice(RENDER_NICENESS)
     from minutes.render import render_pdf
 
@@ -166,7 +177,8 @@ class MinutesService:
 
     def start(self) -> None:
         self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         self._pool.submit(int)  # start the process now, not on the first request
 
