@@ -20,7 +20,7 @@ SETTINGS = [
     Setting("host", "PHIENHOP_HOST", "127.0.0.1", "address to listen on"),
     Setting("port", "PHIENHOP_PORT", "8000", "port to listen on"),
     Setting("agenda_dir", "PHIENHOP_AGENDA_DIR", "agendas", "where drafts named by POSTed agendas are read from"),
-    Setting("public_url", "PHIENHOP_PUBLIC_URL", "", "base URL printed in join links (default http://HOST:PORT)"),
+    Setting("public_url", "PHIENHOP_PUBLIC_URL", "", "base URL printed in join links (default http://HOST:PORT); behind a proxy, also an accepted Origin"),
     Setting("admin_token", "PHIENHOP_ADMIN_TOKEN", "", "admin token (default: generated at first start, printed once)"),
     Setting("presence_debounce", "PHIENHOP_PRESENCE_DEBOUNCE", "5", "seconds a connection point may be gone before it is marked offline"),
     Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", "256", "live events queued for one follower before it is cut off (close 4408) to resume"),
