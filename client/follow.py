@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from .view import View, plain_line
+from .view import View, plain_line, status_text
 
 EXIT_CLOSED, EXIT_ERROR, EXIT_REFUSED = 0, 2, 3
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 8.0  # seconds
@@ -81,15 +81,15 @@ def backoff(attempt: int) -> float:
 class Follower:
     """One follower: the view, the last seq, and the connect / read / resume loop."""
 
-    def __init__(self, link: Link, plain: bool, out=sys.stdout) -> None:
-        self.link, self.plain, self.out = link, plain, out
+    def __init__(self, link: Link, plain: bool, out=sys.stdout, lang: str | None = None) -> None:
+        self.link, self.plain, self.out, self.lang = link, plain, out, lang
         self.view: View | None = None
         self.session = ""
         self.last = 0
 
     def status(self, text: str) -> None:
         if self.view is not None:
-            self.view.connection = text
+            self.view.connection = status_text(text, self.view.lang)
         if self.plain:
             print(f"# {text}", file=self.out, flush=True)
         else:
@@ -109,7 +109,7 @@ class Follower:
         if not self.session:
             raise Fatal("this is the admin token, which names no session: use a session's join link")
         snapshot = await asyncio.to_thread(get_json, self.link, f"/api/sessions/{quote(self.session)}")
-        self.view = View(snapshot)
+        self.view = View(snapshot, self.lang)
         self.last = snapshot["seq"]
         self.status(f"following session {self.session} as {me['role']}{' ' + me['point'] if me.get('point') else ''}")
         self.status(f"snapshot seq {self.last}")
@@ -187,8 +187,8 @@ async def _ticking(follower: Follower) -> None:
         follower.redraw()
 
 
-async def _main(link: Link, plain: bool) -> int:
-    follower = Follower(link, plain)
+async def _main(link: Link, plain: bool, lang: str | None) -> int:
+    follower = Follower(link, plain, lang=lang)
     attempt = 0
     while True:  # the server may be down when we start: keep trying, as the big screen would
         try:
@@ -210,10 +210,10 @@ async def _main(link: Link, plain: bool) -> int:
             ticker.cancel()
 
 
-def run(link: str, plain: bool = False) -> int:
-    """Follow the session behind a join link until it closes; the process exit code."""
+def run(link: str, plain: bool = False, lang: str | None = None) -> int:
+    """Follow the session behind a join link until it closes (screen in ``lang``, default the session's); the exit code."""
     try:
-        return asyncio.run(_main(Link(link), plain))
+        return asyncio.run(_main(Link(link), plain, lang))
     except Refused as exc:
         print(f"phienhop follow: the server refused this link ({exc}).\n"
               "Check the link, or ask the session's admin for a new one.", file=sys.stderr)

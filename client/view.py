@@ -29,25 +29,75 @@ def plain_line(event: dict) -> str:
     return f"{event.get('seq')} {event.get('type')}" + (f" {fields}" if fields else "")
 
 
-def countdown(ends_at: dt.datetime | None, now: dt.datetime) -> str:
-    """``12:05 left`` or ``03:10 over``, from the item's planned end and the local clock."""
+def countdown(ends_at: dt.datetime | None, now: dt.datetime, lang: str = "en") -> str:
+    """``12:05 left`` or ``03:10 over`` (vi: ``còn 12:05``, ``quá 03:10``), from the planned end and the local clock."""
     if ends_at is None:
         return ""
     seconds = int((ends_at - now).total_seconds())
     minutes, rest = divmod(abs(seconds), 60)
-    return f"{minutes:02d}:{rest:02d} {'left' if seconds >= 0 else 'over'}"
+    clock = f"{minutes:02d}:{rest:02d}"
+    if lang == "vi":
+        return f"{'còn' if seconds >= 0 else 'quá'} {clock}"
+    return f"{clock} {'left' if seconds >= 0 else 'over'}"
 
 
 def _time(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-class View:
-    """The session as a connection point sees it, kept current by ``apply``."""
+LABELS = {
+    "en": {
+        "session": "Session:  ", "item": "Item:     ", "floor": "Floor:    ", "queue": "Queue:    ",
+        "vote": "Vote:    ", "result": "Result:   ", "present": "Present:  ", "connection": "Connection: ",
+        "have_voted": "{voted} of {of} have voted",
+        "attendance": "{present} in the hall, {online} online, {absent} absent, {unmarked} not marked; "
+                      "points connected {connected} of {points}",
+        "outcome": {"adopted": "adopted", "rejected": "rejected", "consultative": "consultative"},
+        "choices": {"yes": "yes", "no": "no", "abstain": "abstain"}, "did_not_vote": "{n} did not vote",
+        "closed": "closed",
+        "status": {"scheduled": "scheduled", "open": "open", "closed": "closed"},
+    },
+    "vi": {
+        "session": "Phiên:     ", "item": "Nội dung:  ", "floor": "Phát biểu: ", "queue": "Chờ:       ",
+        "vote": "Biểu quyết:", "result": "Kết quả:   ", "present": "Điểm danh: ", "connection": "Kết nối: ",
+        "have_voted": "{voted}/{of} người đã biểu quyết",
+        "attendance": "{present} tại hội trường, {online} trực tuyến, {absent} vắng, {unmarked} chưa điểm danh; "
+                      "điểm cầu kết nối {connected}/{points}",
+        "outcome": {"adopted": "thông qua", "rejected": "không thông qua", "consultative": "thăm dò ý kiến"},
+        "choices": {"yes": "tán thành", "no": "không tán thành", "abstain": "không biểu quyết"},
+        "did_not_vote": "{n} không tham gia biểu quyết", "closed": "đã kết thúc",
+        "status": {"scheduled": "chưa khai mạc", "open": "đang họp", "closed": "đã bế mạc"},
+    },
+}
 
-    def __init__(self, snapshot: dict) -> None:
+
+# The follower's status lines (English in --plain logs) as the screen shows them in Vietnamese.
+_STATUS_VI = [
+    ("live from seq", "trực tiếp từ seq"), ("resumed from seq", "đã nối lại từ seq"),
+    ("reconnecting in", "kết nối lại sau"), ("session closed", "phiên họp đã bế mạc"),
+    ("snapshot seq", "ảnh chụp trạng thái seq"), ("following session", "theo dõi phiên"),
+    ("gap after seq", "thiếu sự kiện sau seq"), ("gap: resuming from seq", "thiếu sự kiện: nối lại từ seq"),
+    ("too slow: resuming from seq", "quá chậm: nối lại từ seq"),
+]
+
+
+def status_text(text: str, lang: str) -> str:
+    """A status line for the screen, in ``lang``."""
+    if lang == "vi":
+        for en, vi in _STATUS_VI:
+            if text.startswith(en):
+                return vi + text[len(en):]
+    return text
+
+
+class View:
+    """The session as a connection point sees it, kept current by ``apply``; labels in ``lang`` (vi or en)."""
+
+    def __init__(self, snapshot: dict, lang: str | None = None) -> None:
         state = snapshot["state"]
         agenda = state["agenda"]
+        self.lang = lang if lang in LABELS else agenda["session"].get("language", "vi")
+        self.t = LABELS[self.lang]
         self.seq: int = snapshot["seq"]
         self.title: str = agenda["session"]["title"]
         self.status: str = state["status"]
@@ -118,16 +168,16 @@ class View:
     def floor_lines(self) -> list[str]:
         speaking = self.who(self.requests[self.floor]) if self.floor in self.requests else "—"
         queued = [self.who(r) for r in self.requests.values() if r["status"] == "queued"]
-        return [f"Floor:    {speaking}", f"Queue:    {', '.join(queued) if queued else '—'}"]
+        return [f"{self.t['floor']}{speaking}", f"{self.t['queue']}{', '.join(queued) if queued else '—'}"]
 
     def poll_lines(self) -> list[str]:
         lines = []
         for poll_id, poll in self.polls.items():
             item = self.items.get(poll["item"], poll["item"])
             if poll["status"] == "open":
-                lines.append(f"Vote:     {item}: {poll['voted']} of {poll['of']} have voted")
+                lines.append(f"{self.t['vote']} {item}: {self.t['have_voted'].format(voted=poll['voted'], of=poll['of'])}")
             elif poll["item"] == self.active_item or poll_id == next(reversed(self.polls)):
-                lines.append(f"Result:   {item}: {result_text(poll['result'])}")
+                lines.append(f"{self.t['result']}{item}: {result_text(poll['result'], self.lang)}")
         return lines
 
     def attendance_line(self) -> str:
@@ -135,23 +185,29 @@ class View:
         for status in self.attendance.values():
             counts[status] = counts.get(status, 0) + 1
         unmarked = len(self.people) - len(self.attendance)
-        return (f"Present:  {counts['present']} in the hall, {counts['online']} online, {counts['absent']} absent, "
-                f"{unmarked} not marked; points connected {len(self.online)} of {len(self.points)}")
+        return self.t["present"] + self.t["attendance"].format(
+            present=counts["present"], online=counts["online"], absent=counts["absent"], unmarked=unmarked,
+            connected=len(self.online), points=len(self.points),
+        )
 
     def render(self, now: dt.datetime) -> str:
         """The whole screen as text (no escape codes)."""
         item = self.items.get(self.active_item, "—") if self.active_item else "—"
-        clock = countdown(self.ends_at, now)
-        lines = [self.title, "=" * min(len(self.title), 78), f"Session:  {self.status}   (seq {self.seq})",
-                 f"Item:     {item}" + (f"   [{clock}]" if clock else "")]
-        lines += self.floor_lines() + self.poll_lines() + [self.attendance_line(), "", f"Connection: {self.connection}"]
+        clock = countdown(self.ends_at, now, self.lang)
+        status = self.t["status"].get(self.status, self.status)
+        lines = [self.title, "=" * min(len(self.title), 78), f"{self.t['session']}{status}   (seq {self.seq})",
+                 f"{self.t['item']}{item}" + (f"   [{clock}]" if clock else "")]
+        lines += self.floor_lines() + self.poll_lines()
+        lines += [self.attendance_line(), "", f"{self.t['connection']}{self.connection}"]
         return "\n".join(lines)
 
 
-def result_text(result: dict | None) -> str:
-    """``adopted — yes 12, no 1, abstain 0; 2 did not vote``."""
+def result_text(result: dict | None, lang: str = "en") -> str:
+    """``adopted — yes 12, no 1, abstain 0; 2 did not vote`` (weighted counts), in ``lang``."""
+    t = LABELS[lang]
     if not result:
-        return "closed"
-    votes = result.get("votes") or result.get("counts") or {}
-    counts = ", ".join(f"{choice} {votes.get(choice, 0)}" for choice in ("yes", "no", "abstain"))
-    return f"{result.get('outcome', '?')} — {counts}; {result.get('not_voted', 0)} did not vote"
+        return t["closed"]
+    counts = result.get("counts") or {}
+    shown = ", ".join(f"{t['choices'][c]} {counts.get(c, 0)}" for c in ("yes", "no", "abstain"))
+    outcome = t["outcome"].get(result.get("outcome", ""), "?")
+    return f"{outcome} — {shown}; {t['did_not_vote'].format(n=result.get('not_voted', 0))}"

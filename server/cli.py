@@ -121,7 +121,7 @@ def cmd_minutes(args: argparse.Namespace) -> int:
 def cmd_follow(args: argparse.Namespace) -> int:
     from client.follow import run
 
-    return run(args.link, plain=args.plain)
+    return run(args.link, plain=args.plain, lang=args.lang)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     follow = sub.add_parser("follow", help="follow a session live in the terminal, from a join link")
     follow.add_argument("link")
     follow.add_argument("--plain", action="store_true", help="one line per event (for logs and tests)")
+    follow.add_argument("--lang", choices=["vi", "en"], default=os.environ.get("PHIENHOP_LANG") or None,
+                        help="language of the screen (default: the session's) [$PHIENHOP_LANG]")
     follow.set_defaults(fn=cmd_follow)
 
     minutes = sub.add_parser("minutes", help="write a session's minutes PDF from the database, offline")

@@ -129,7 +129,7 @@ def test_countdown_counts_down_then_over():
 def test_view_shows_floor_queue_vote_progress_and_attendance(server):
     """The screen names the speaker, the queue, 'n of m have voted', then the result and attendance."""
     s = server.create(small_agenda())
-    view = View(s.snapshot())
+    view = View(s.snapshot(), lang="en")
     since = view.seq
     script.opening(s)
     first = s.ok(s.person("tv-1"), type="speaker.request", item="khai-mac")["events"][0]["request"]
@@ -155,3 +155,11 @@ def test_view_shows_floor_queue_vote_progress_and_attendance(server):
         view.apply(event)
     assert "Result:   Thông qua dự thảo: adopted — yes 1, no 0, abstain 0; 4 did not vote" in view.render(
         dt.datetime.now(dt.timezone.utc))
+    vi = View(s.snapshot())  # the session's language, vi
+    for event in s.events(0):
+        vi.apply(event)
+    screen = vi.render(dt.datetime.now(dt.timezone.utc))
+    assert "Kết quả:   Thông qua dự thảo: thông qua — tán thành 1, không tán thành 0, không biểu quyết 0; " \
+           "4 không tham gia biểu quyết" in screen
+    assert re.search(r"Nội dung:  Thông qua dự thảo   \[còn (19|20):\d\d\]", screen)
+    assert "Điểm danh: 5 tại hội trường, 0 trực tuyến, 0 vắng, 2 chưa điểm danh; điểm cầu kết nối 0/2" in screen
