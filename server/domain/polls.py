@@ -163,6 +163,8 @@ def voted(state: SessionState, event: VoteCast) -> None:
 def apply_ballot(state: SessionState, ballot: Ballot) -> None:
     """Count a ballot kept apart from the log (secret polls), or remember a named vote's key."""
     poll = state.polls[ballot.poll]
+    if poll.status is PollStatus.CLOSED:  # a closed poll's result (from the log) is its count
+        return
     if ballot.key:
         poll.ballot_keys.add(ballot.key)
     if ballot.choice:
@@ -175,6 +177,9 @@ def closed(state: SessionState, event: PollClosed) -> None:
     poll = state.polls[event.poll]
     poll.status = PollStatus.CLOSED
     poll.closed_at = event.at
+    # From now on the poll shows exactly what its result published: for a weighted secret poll
+    # that is no heads per choice (they would give away how a heavy member voted).
+    poll.tally, poll.heads = dict(event.counts), dict(event.votes)
     poll.result = Result(
         counts=event.counts, votes=event.votes, members=event.members, present=event.present,
         voted=event.voted, not_voted=event.not_voted, outcome=event.outcome, roll=event.roll,

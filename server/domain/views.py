@@ -9,7 +9,7 @@ from .state import PollStatus, SessionState
 
 
 def snapshot(state: SessionState) -> dict:
-    """The state as plain data. Open secret polls show who voted, never running counts."""
+    """The state as plain data. Secret polls show who voted, never running counts; closed, only what the result says."""
     data = msgspec.to_builtins(state)
     del data["present_voters"]  # a lookup derived from the attendance, not news
     for poll_id, poll in data["polls"].items():

@@ -238,6 +238,10 @@ def test_secret_poll_counts_from_ballots_and_has_no_roll():
     assert closed.counts == {"yes": 2, "no": 2, "abstain": 0}
     assert closed.votes == {}  # heads beside weights would show how tv-1 (weight 2) voted
     assert closed.roll is None
+    from server.domain.views import snapshot
+
+    shown = snapshot(meeting.state)["polls"][closed.poll]
+    assert (shown["tally"], shown["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
     assert closed.outcome is Outcome.REJECTED
 
 

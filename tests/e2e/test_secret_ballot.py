@@ -197,3 +197,30 @@ def test_a_poll_key_left_by_a_crash_is_deleted_at_start(server):
         assert f"{session.id}/{poll}" not in keys_file(again)
     finally:
         again.kill()
+
+
+def test_a_closed_weighted_secret_poll_shows_no_heads_even_after_a_restart(tmp_path):
+    """The snapshot of a closed weighted secret poll shows its weighted counts only, before and after a restart."""
+    from ..support import Server, small_agenda
+
+    agenda = small_agenda(voters=5, ballot="secret")
+    agenda["people"][2]["weight"] = 2  # tv-1
+    srv = Server(tmp_path / "w.db").start()
+    try:
+        s = srv.create(agenda)
+        s.ok(s.chair, type="session.open")
+        for person in ("chu-toa", "tv-1", "tv-2", "tv-3"):
+            s.ok(s.chair, type="attendance.mark", person=person, status="present")
+        s.ok(s.chair, type="item.start", item="du-thao")
+        poll = s.ok(s.chair, type="poll.open", item="du-thao")["events"][0]["poll"]
+        for person, choice in (("chu-toa", "yes"), ("tv-1", "no"), ("tv-2", "yes")):
+            s.ok(s.person(person), type="vote.cast", poll=poll, choice=choice)
+        s.ok(s.chair, type="poll.close", poll=poll)
+        shown = s.snapshot()["state"]["polls"][poll]
+        assert (shown["tally"], shown["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
+        srv.kill()
+        srv.start()
+        again = s.snapshot()["state"]["polls"][poll]
+        assert (again["tally"], again["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
+    finally:
+        srv.kill()
