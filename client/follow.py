@@ -52,7 +52,8 @@ class Link:
         self.ws_base = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}{prefix}"
 
     def live_url(self, session: str, since: int) -> str:
-        return f"{self.ws_base}/api/sessions/{quote(session)}/live?since={since}&token={quote(self.token)}"
+        # The token goes in the Authorization header, not the URL: URLs end up in logs.
+        return f"{self.ws_base}/api/sessions/{quote(session)}/live?since={since}"
 
 
 def get_json(link: Link, path: str) -> dict:
@@ -139,7 +140,7 @@ class Follower:
         url = self.link.live_url(self.session, self.last)
         start = self.last
         try:
-            async with connect(url, open_timeout=10, ping_interval=20, ping_timeout=20, close_timeout=2,
+            async with connect(url, additional_headers={"Authorization": f"Bearer {self.link.token}"}, open_timeout=10, ping_interval=20, ping_timeout=20, close_timeout=2,
                                max_size=2**22) as ws:
                 self.status(f"live from seq {self.last}" if first else f"resumed from seq {self.last}")
                 while True:

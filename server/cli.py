@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import re
 import asyncio
 import os
 import sys
@@ -13,6 +15,18 @@ import msgspec
 from .settings import SETTINGS, Settings, defaults_from_env
 
 DEFAULT_AGENDA = "agendas/uy-ban-chuyen-doi-so-2021-11-30.toml"
+
+
+class RedactTokens(logging.Filter):
+    """Blanks tokens in log lines: uvicorn logs WebSocket paths with their query (``?token=``) at INFO."""
+
+    _pattern = re.compile(r"(token=|/join/)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message or "/join/" in message:
+            record.msg, record.args = self._pattern.sub(r"\1***", message), ()
+        return True
 
 
 def _settings_parser(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,  # deflate is per connection: it would compress every event once per follower
         ws="websockets-sansio",  # live.frame_writer writes each event's one frame straight to its transports
     )
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar"):
+        logging.getLogger(name).addFilter(RedactTokens())
     uvicorn.Server(config).run()
     return 0
 

@@ -103,7 +103,7 @@ def test_link_gives_the_base_url_and_the_token():
     """A join link splits into the server's base URL, its WebSocket base and the token."""
     link = Link("http://127.0.0.1:8000/join/abc123")
     assert (link.base, link.token) == ("http://127.0.0.1:8000", "abc123")
-    assert link.live_url("s1", 12) == "ws://127.0.0.1:8000/api/sessions/s1/live?since=12&token=abc123"
+    assert link.live_url("s1", 12) == "ws://127.0.0.1:8000/api/sessions/s1/live?since=12"  # the token travels as a header
 
 
 def test_backoff_doubles_with_jitter_up_to_its_cap():

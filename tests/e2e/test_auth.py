@@ -197,3 +197,29 @@ def test_cookie_command_from_the_public_url_is_accepted_behind_a_proxy(tmp_path)
         assert accepted.json()["seq"] == 2
     finally:
         srv.kill()
+
+
+def test_no_token_reaches_the_log_even_at_info_level(tmp_path):
+    """At --log-level info uvicorn logs WebSocket paths; a ?token= and a /join/ token come out as ***."""
+    import asyncio
+
+    import websockets
+
+    from ..support import Server, small_agenda
+
+    srv = Server(tmp_path / "info.db", "--no-sample", "--log-level", "info").start()
+    try:
+        s = srv.create(small_agenda())
+        assert srv.http.get(f"/join/{s.point('tra-vinh')}", follow_redirects=False).status_code == 303
+
+        async def follow():
+            async with websockets.connect(s.live_url(s.public)) as ws:
+                assert '"seq":1' in await ws.recv()
+
+        asyncio.run(follow())
+    finally:
+        srv.stop()
+    log = srv.output.read_text(encoding="utf-8")
+    assert "token=***" in log  # the line is there, its token is not
+    tokens = [s.chair, s.secretary, s.public, *s.tokens["people"].values(), *s.tokens["points"].values()]
+    assert [t for t in tokens if t in log] == []
