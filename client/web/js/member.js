@@ -2,8 +2,9 @@
 //
 // The own vote survives a reload or a lost connection: for a named ballot the log's
 // vote.cast has the choice; for a secret one only this device knows it, so the choice and
-// receipt are kept in localStorage per session and poll. A vote whose answer never came is
-// sent again (the server recognises a retry and answers with the same receipt).
+// receipt are kept in localStorage per session, person and poll (a device may be shared) until
+// the poll closes. A vote whose answer never came is sent again (the server recognises a
+// retry and answers with the same receipt).
 
 import { t } from "./i18n.js";
 import { currentPoll, isPresent, person, point, requestsOf } from "./state.js";
@@ -19,7 +20,16 @@ function me(live) {
 }
 
 function voteKey(live, poll) {
-  return `phienhop:${live.session}:vote:${poll}`;
+  return `phienhop:${live.session}:${live.me.person}:vote:${poll}`;
+}
+
+/** Once a poll is closed its result is the record: no device keeps a choice for it. */
+function forgetClosed(live) {
+  for (const poll of Object.values(live.state.polls)) {
+    if (poll.status === "closed") {
+      try { localStorage.removeItem(voteKey(live, poll.id)); } catch { /* storage disabled */ }
+    }
+  }
 }
 
 function stored(live, poll) {
@@ -48,6 +58,7 @@ function build() {
 }
 
 function render(live) {
+  forgetClosed(live);
   renderVote(live);
   renderCheckin(live);
   replace(el.now, currentItemView(live.state, { headingLevel: "h3" }), floorView(live.state));
