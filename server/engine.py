@@ -19,7 +19,7 @@ from typing import Callable, Protocol
 import msgspec
 
 from .domain import Actor, Context, Decision, DomainError, Role, apply, decide
-from .domain.agenda import Agenda
+from .domain.agenda import Agenda, Ballot as BallotKind
 from .domain.commands import CastVote, OpenPoll
 from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
 from .domain.polls import CHOICES, apply_ballot
@@ -59,6 +59,10 @@ class UnknownSession(LookupError):
     pass
 
 
+class KeysMissing(RuntimeError):
+    """An open secret poll whose key file is gone: its sealed ballots could not be counted."""
+
+
 class StoreFailed(RuntimeError):
     """The transaction did not commit; nothing of the batch was kept."""
 
@@ -89,17 +93,23 @@ class Engine:
         self.grants: dict[str, Grant] = {}  # token hash -> grant
         self._queue: asyncio.Queue[tuple[_Job, Callable]] | None = None
         self._task: asyncio.Task | None = None
+        self._broken = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, require_keys: bool = True) -> None:
+        """Load every session from the log and start the writer; ``require_keys``: refuse if a secret poll's key is gone."""
         for session, source in await self.store.session_ids():
             await self._load(session)
             if source:
                 self.sources[source] = session
             for poll in self.states[session].polls.values():
-                if poll.status is PollStatus.CLOSED:  # a crash between the close's commit and the delete
-                    self.keys.drop(session, poll.id)
+                secret = poll.spec.ballot is BallotKind.SECRET
+                if require_keys and poll.status is PollStatus.OPEN and secret and not self.keys.has(session, poll.id):
+                    raise KeysMissing(
+                        f"secret poll {poll.id} of session {session} is open, but its key is not in {self.keys.path}; "
+                        "restore that file from where the database came from, then start again"
+                    )
         for row in await self.store.tokens():
             self.grants[row.hash] = grant_of(row)
         self._queue = asyncio.Queue()
@@ -135,6 +145,9 @@ class Engine:
                 choice = self._unsealed(session, b.poll, b.key, b.choice) or ""  # "": the secret is lost
                 apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=choice, weight=b.weight))
             target[session] = state
+        for poll in self.states[session].polls.values():
+            if poll.status is PollStatus.CLOSED:  # the close committed, the key's deletion may not have
+                self.keys.drop(session, poll.id)
 
     def _unsealed(self, session: str, poll: str, key: str, choice: str) -> str | None:
         """A stored ballot's choice: in clear once its poll has closed, sealed while it is open."""
@@ -252,6 +265,8 @@ class Engine:
     async def _submit(self, job: _Job, prepare: Callable):
         if self._task is None or self._task.done():
             raise StoreFailed("the writer is not running")
+        if self._broken:
+            raise StoreFailed("writes are stopped after a failed rebuild from the log; restart the server")
         await self._queue.put((job, prepare))
         return await job.future
 
@@ -338,5 +353,10 @@ class Engine:
                 self.sources[source] = session
 
     async def _reload(self, sessions: set[str]) -> None:
-        for session in sessions:
-            await self._load(session)
+        try:
+            for session in sessions:
+                await self._load(session)
+        except Exception:
+            # Memory may now be ahead of the disk; writing on would number events wrongly.
+            log.critical("could not rebuild sessions from the log; refusing further writes", exc_info=True)
+            self._broken = True

@@ -36,6 +36,9 @@ class PollKeys:
         if self._keys.pop(f"{session}/{poll}", None) is not None:
             self._save()
 
+    def has(self, session: str, poll: str) -> bool:
+        return f"{session}/{poll}" in self._keys
+
     def receipt(self, session: str, poll: str, person: str, choice: str) -> str | None:
         """The voter's receipt, or None when the poll has no secret (closed or unknown)."""
         return self._mac(session, poll, f"{session}|{poll}|{person}|{choice}")

@@ -73,7 +73,7 @@ async def offline_minutes(db: str, session: str) -> tuple[bytes, bool]:
     store = await Store(db).open()
     try:
         engine = Engine(store, _Nowhere(), PollKeys(None))
-        await engine.start()
+        await engine.start(require_keys=False)  # offline: reads only, opens no ballot box
         try:
             if session not in engine.states:
                 raise LookupError(f"no session '{session}' in {db}")

@@ -224,3 +224,28 @@ def test_a_closed_weighted_secret_poll_shows_no_heads_even_after_a_restart(tmp_p
         assert (again["tally"], again["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
     finally:
         srv.kill()
+
+
+def test_the_server_will_not_start_without_the_key_of_an_open_secret_poll(tmp_path):
+    """With an open secret poll's key file gone, serve stops at start and says which file to restore."""
+    import pytest
+
+    from ..support import Server, small_agenda
+
+    srv = Server(tmp_path / "k.db").start()
+    s = srv.create(small_agenda(ballot="secret"))
+    s.ok(s.chair, type="session.open")
+    s.ok(s.chair, type="attendance.mark", person="chu-toa", status="present")
+    s.ok(s.chair, type="attendance.mark", person="tv-1", status="present")
+    s.ok(s.chair, type="attendance.mark", person="tv-2", status="present")
+    s.ok(s.chair, type="item.start", item="du-thao")
+    poll = s.ok(s.chair, type="poll.open", item="du-thao")["events"][0]["poll"]
+    s.ok(s.person("tv-1"), type="vote.cast", poll=poll, choice="no")
+    srv.kill()
+    keys = tmp_path / "k.db.keys"
+    assert keys.exists()
+    keys.unlink()
+    with pytest.raises(RuntimeError) as failed:
+        srv.start()
+    assert (f"secret poll {poll} of session {s.id} is open, but its key is not in {keys}; "
+            "restore that file from where the database came from, then start again") in str(failed.value)
