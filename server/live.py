@@ -6,7 +6,7 @@ waits for a follower. A follower whose queue overflows is cut off at once with
 ``CLOSE_TOO_SLOW`` (a send its full socket holds up is abandoned) and resumes from its last
 seq; the publisher and the other followers never wait for it. A follower that is caught up and
 idle is written to directly from the fan-out loop (``FollowerSubscriber.direct``): one frame
-per event shared by all (under uvicorn; elsewhere one ASGI message), no queue and no task
+per event shared by all (under uvicorn's websockets-sansio; elsewhere the queued ASGI path), no queue and no task
 switch per follower; it falls back to its queue on anything unusual. Frames are not compressed (``phienhop serve`` turns
 permessage-deflate off): deflate runs per connection, once per event per follower. Because every follower carries
 its seq and repairs gaps from the log, an event the channel drops (a full queue, litestar#5011
@@ -34,7 +34,10 @@ from websockets.frames import Frame, Opcode
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol as _SansIO
+try:  # the frame writer reads this uvicorn protocol's internals; without it, the plain ASGI path
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol as _SansIO
+except ImportError:  # pragma: no cover - another uvicorn, or another server
+    _SansIO = None
 from websockets.protocol import State
 
 _OPEN = State.OPEN
@@ -73,40 +76,17 @@ def text_frame(data: bytes) -> bytes:
     return Frame(Opcode.TEXT, data).serialize(mask=False)
 
 
-_last: list = [None, 0, None, None]  # the bytes just fanned out, their seq, their frame and their ASGI message
+_last: list = [None, 0, None]  # the bytes just fanned out, their seq and their frame
 
 
-def _fanned(data: bytes) -> tuple[int, bytes, dict]:
-    """Seq, frame and ASGI message of ``data``, computed once per event: fan-out offers the same bytes to all."""
+def _fanned(data: bytes) -> tuple[int, bytes]:
+    """Seq and frame of ``data``, computed once per event: fan-out offers the same bytes to all."""
     if _last[0] is not data:
-        _last[:] = [data, seq_of(data), text_frame(data),
-                    {"type": "websocket.send", "bytes": None, "text": data.decode()}]
-    return _last[1], _last[2], _last[3]
+        _last[:] = [data, seq_of(data), text_frame(data)]
+    return _last[1], _last[2]
 
 
-def send_now(send: Callable, message: dict) -> bool:
-    """Run one ASGI ``send`` to completion without yielding to the loop; False if it would have to wait.
-
-    uvicorn's send only waits while the socket's write buffer is full, and writes nothing before
-    that wait; the coroutine is then closed unsent and the caller takes the queued path.
-    """
-    coro = send(message)
-    try:
-        coro.send(None)
-    except StopIteration:
-        return True
-    except Exception:  # disconnected: the queued path raises it again, in the handler
-        return False
-    coro.close()
-    return False
-
-
-Writer = Callable[[bytes, dict], bool]  # (frame, ASGI message) -> written now, without waiting?
-
-
-def asgi_writer(send: Callable) -> Writer:
-    """Any ASGI server: one ``websocket.send`` message per event, run by ``send_now``."""
-    return lambda frame, message: send_now(send, message)
+Writer = Callable[[bytes], bool]  # frame -> written now, without waiting?
 
 
 def frame_writer(send: Callable) -> Writer | None:
@@ -119,7 +99,7 @@ def frame_writer(send: Callable) -> Writer | None:
     caller falls back to ``send``, which waits or raises as uvicorn decides.
     """
     protocol = getattr(send, "__self__", None)
-    if not isinstance(protocol, _SansIO):
+    if _SansIO is None or not isinstance(protocol, _SansIO):
         return None
     try:  # what ``write`` reads, as uvicorn 0.54 names it; another uvicorn inside gets the plain path
         conn, transport, writable = protocol.conn, protocol.transport, protocol.writable
@@ -128,7 +108,7 @@ def frame_writer(send: Callable) -> Writer | None:
     except AttributeError:
         return None
 
-    def write(frame: bytes, message: dict | None = None) -> bool:
+    def write(frame: bytes) -> bool:
         if protocol.close_sent or conn.state is not _OPEN or not writable.is_set() or transport.is_closing():
             return False
         transport.write(frame)
@@ -158,10 +138,10 @@ class FollowerSubscriber(Subscriber):
         # broadcast() does). Anything else (a gap, a full socket, a closing connection) goes
         # to the queue, which wakes the handler and disarms this path until it is idle again.
         if self.direct is not None and item:
-            seq, frame, message = _fanned(item)
+            seq, frame = _fanned(item)
             if seq <= self.forwarded:
                 return True
-            if seq == self.forwarded + 1 and self.direct(frame, message):
+            if seq == self.forwarded + 1 and self.direct(frame):
                 self.forwarded = seq
                 return True
             self.direct = None

@@ -29,7 +29,6 @@ from ..live import (
     FollowerSubscriber,
     Hub,
     Presence,
-    asgi_writer,
     text_frame,
     frame_writer,
     seq_of,
@@ -158,12 +157,13 @@ async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
 class _Out:
     """One follower's outbound side: frames written straight to the socket when it takes them, else ``send``."""
 
-    __slots__ = ("send", "raw", "direct")
+    __slots__ = ("send", "raw")
 
     def __init__(self, send: Callable) -> None:
         self.send = send
-        self.raw = frame_writer(send)  # None when not under uvicorn's websockets-sansio
-        self.direct = self.raw or asgi_writer(send)
+        # None when not under uvicorn's websockets-sansio. Only a frame written straight to the
+        # transport is known to be all or nothing, so elsewhere fan-out takes the queued path.
+        self.raw = frame_writer(send)
 
     async def event(self, data: bytes) -> None:
         if self.raw is None or not self.raw(text_frame(data)):
@@ -178,7 +178,7 @@ async def _forward(out: _Out, engine: Engine, session_id: str, subscriber: Follo
     queue = subscriber._queue
     while True:
         if queue.empty():  # idle and caught up: the fan-out may write to this follower directly
-            subscriber.direct = out.direct
+            subscriber.direct = out.raw
             try:
                 data = await queue.get()
             finally:

@@ -9,7 +9,7 @@ import msgspec
 from litestar.testing import TestClient
 
 from server import app as app_module
-from server.live import FollowerSubscriber, Hub, asgi_writer, text_frame
+from server.live import FollowerSubscriber, Hub, text_frame
 from server.settings import Settings
 
 from ..support import ADMIN, small_agenda
@@ -75,23 +75,24 @@ async def test_a_caught_up_follower_is_written_to_directly_and_falls_back_to_its
     """In order, an event is sent at once; a gap or a send that would wait goes to the queue and disarms the fast path."""
     sent, full = [], []
 
-    async def send(message: dict) -> None:
+    def write(frame: bytes) -> bool:
         if full:
-            await asyncio.sleep(3600)  # a socket that cannot take more: this send would wait
-        sent.append(message["text"])
+            return False  # a socket that cannot take more
+        sent.append(frame)
+        return True
 
     hub = Hub(backlog=8)
     async with hub.plugin:
         subscriber: FollowerSubscriber = await hub.subscribe("s")
-        subscriber.forwarded, subscriber.direct = 4, asgi_writer(send)
+        subscriber.forwarded, subscriber.direct = 4, write
         assert subscriber.put_nowait(b'{"seq":5}') and subscriber.put_nowait(b'{"seq":5}')
-        assert (sent, subscriber.forwarded, subscriber.qsize) == (['{"seq":5}'], 5, 0)
+        assert (sent, subscriber.forwarded, subscriber.qsize) == ([text_frame(b'{"seq":5}')], 5, 0)
         subscriber.put_nowait(b'{"seq":7}')  # a gap: the handler fills it from the log
         assert (subscriber.direct, subscriber.qsize, subscriber.forwarded) == (None, 1, 5)
-        subscriber.direct = asgi_writer(send)
+        subscriber.direct = write
         full.append(True)
         subscriber.put_nowait(b'{"seq":6}')
-        assert (subscriber.direct, subscriber.qsize, sent) == (None, 2, ['{"seq":5}'])
+        assert (subscriber.direct, subscriber.qsize, sent) == (None, 2, [text_frame(b'{"seq":5}')])
 
 
 def test_a_text_frame_has_the_rfc_6455_header_of_each_length_class():
