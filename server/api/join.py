@@ -21,6 +21,12 @@ PAGES = {
 }
 
 
+def _behind_https(request: Request) -> bool:
+    # Behind a proxy that ends TLS the request itself is http; PHIENHOP_PUBLIC_URL says https.
+    public = request.app.state.settings.public_url
+    return request.url.scheme == "https" or public.startswith("https://")
+
+
 @get("/join/{token:str}", exclude_from_auth=True, include_in_schema=True)
 async def join(token: FromPath[str], request: Request, engine: NamedDependency[Engine]) -> Response:
     """Sets an HttpOnly, SameSite=Strict cookie and redirects to the role's page."""
@@ -34,7 +40,7 @@ async def join(token: FromPath[str], request: Request, engine: NamedDependency[E
     page = PAGES[grant.actor.role]
     cookie = Cookie(
         key=COOKIE, value=token, httponly=True, samesite="strict", path="/",
-        secure=request.url.scheme == "https", max_age=7 * 24 * 3600,
+        secure=_behind_https(request), max_age=7 * 24 * 3600,
     )
     return Redirect(f"/web/{page}.html?session={grant.session}", status_code=303, cookies=[cookie])
 

@@ -220,6 +220,8 @@ def with_drafts(agenda: Agenda, read: Callable[[str], str]) -> Agenda:
                 raise AgendaError(f"items[{i}].draft", f"file not found: {item.draft}") from None
             except UnicodeDecodeError:
                 raise AgendaError(f"items[{i}].draft", f"not UTF-8 text: {item.draft}") from None
+            except OSError as exc:  # a directory, no permission, ...
+                raise AgendaError(f"items[{i}].draft", f"cannot read {item.draft}: {exc.strerror}") from None
             except ValueError as exc:
                 raise AgendaError(f"items[{i}].draft", str(exc)) from None
             item = msgspec.structs.replace(item, draft_text=unicodedata.normalize("NFC", text))

@@ -113,3 +113,15 @@ def test_reference_agenda_loads():
     assert sum(p.voting for p in agenda.people) == 16
     assert [i.id for i in agenda.items] == ["khai-mac", "quy-che", "ke-hoach-2022", "tham-luan", "ket-luan"]
     assert [i.id for i in agenda.items if i.poll] == ["quy-che"]
+
+
+def test_a_draft_that_is_a_directory_is_refused_with_its_path(tmp_path):
+    """A draft path naming a directory is a path-named agenda error, not a crash."""
+    from server.agendas import load_agenda_file
+
+    path = tmp_path / "agenda.toml"
+    (tmp_path / "drafts").mkdir()
+    path.write_text(VALID.replace(f'draft = "{DRAFT}"', 'draft = "drafts"'), encoding="utf-8")
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(path)
+    assert str(refused.value) == "items[1].draft: cannot read drafts: Is a directory"
