@@ -94,11 +94,11 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await store.open()
-        await engine.start()
-        for state in engine.states.values():
-            presence.expect_back(state.id, state.online_points)
-        minutes_service.start()
-        try:
+        try:  # whatever fails from here on, the store's threads are closed so the process can exit
+            await engine.start()
+            for state in engine.states.values():
+                presence.expect_back(state.id, state.online_points)
+            minutes_service.start()
             admin = None if settings.admin_token else await engine.ensure_admin()
             if admin and announce:
                 announce(f"admin token (shown once; keep it, or set PHIENHOP_ADMIN_TOKEN): {admin}")

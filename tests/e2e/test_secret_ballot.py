@@ -247,5 +247,6 @@ def test_the_server_will_not_start_without_the_key_of_an_open_secret_poll(tmp_pa
     keys.unlink()
     with pytest.raises(RuntimeError) as failed:
         srv.start()
+    assert str(failed.value).startswith("server exited with")  # refused and gone, not hanging
     assert (f"secret poll {poll} of session {s.id} is open, but its key is not in {keys}; "
             "restore that file from where the database came from, then start again") in str(failed.value)
