@@ -13,3 +13,11 @@ def server(tmp_path):
     srv = Server(tmp_path / "phienhop.db").start()
     yield srv
     srv.kill()
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    """One running ``phienhop serve`` shared by a test module; each test makes its own session on it."""
+    server = Server(tmp_path_factory.mktemp("module") / "phienhop.db").start()
+    yield server
+    server.kill()

@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.domain.broken_agendas import BROKEN, DRAFT, VALID, matches
-from tests.support import ADMIN, ROOT, Server
+from tests.support import ADMIN, ROOT
 
 from .wsread import count_rows, phienhop
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("agendas") / "phienhop.db").start()
-    yield server
-    server.kill()
 
 
 def post_toml(srv, data: bytes):

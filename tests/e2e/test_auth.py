@@ -13,13 +13,6 @@ EVIL = "http://evil.example"
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("auth") / "phienhop.db").start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="module")
 def two(srv):
     """Two sessions on the same server: ``a`` and ``b``."""
     return srv.create(small_agenda()), srv.create(small_agenda())
@@ -181,8 +174,6 @@ def test_tokens_never_in_server_log(srv, two):
 
 def test_cookie_command_from_the_public_url_is_accepted_behind_a_proxy(tmp_path):
     """Behind a proxy that rewrites Host, a cookie command whose Origin is PHIENHOP_PUBLIC_URL passes."""
-    from ..support import Server, small_agenda
-
     srv = Server(tmp_path / "proxy.db", "--no-sample", "--public-url", "https://hop.example.vn").start()
     try:
         session = srv.create(small_agenda())
@@ -204,8 +195,6 @@ def test_no_token_reaches_the_log_even_at_info_level(tmp_path):
     import asyncio
 
     import websockets
-
-    from ..support import Server, small_agenda
 
     srv = Server(tmp_path / "info.db", "--no-sample", "--log-level", "info").start()
     try:

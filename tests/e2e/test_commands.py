@@ -7,16 +7,9 @@ import pytest
 
 from server.domain.commands import COMMAND_TYPES
 from tests.domain.permissions_table import STATUS, TABLE
-from tests.support import Server, small_agenda
+from tests.support import small_agenda
 
 TYPES = ", ".join(COMMAND_TYPES)
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("commands") / "phienhop.db").start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,8 @@ from ..support import ADMIN, Server, small_agenda
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("hygiene") / "phienhop.db").start()
-    yield srv
-    srv.kill()
+def live_server(srv):
+    return srv
 
 
 async def _close_of(url: str, headers: dict | None = None, send: str | None = None) -> tuple[int, str]:

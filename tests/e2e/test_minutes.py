@@ -20,7 +20,7 @@ from server.domain.events import decode
 from server.minutes_doc import minutes_doc
 from tests.e2e.large_session import ITEMS, PEOPLE, POLLS, large_state
 from tests.e2e.reference import CONNECTED, ONLINE, VOTES, Played, connected_points, play_reference
-from tests.support import ADMIN, ROOT, Server, Session, require_tool, small_agenda
+from tests.support import ADMIN, ROOT, Session, require_tool, small_agenda
 
 FINAL = "minutes.final"
 FINAL_DETAIL = "{}: the minutes are final; the record can no longer change"
@@ -83,14 +83,6 @@ class Reference(msgspec.Struct):
     finalized: dict  # the minutes.finalized event
     pdf: Path
     text: str
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    """One server for the module; each test makes its own session on it."""
-    server = Server(tmp_path_factory.mktemp("minutes") / "phienhop.db").start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from ..support import ROOT, Server, require_tool, small_agenda
+from ..support import ROOT, require_tool, small_agenda
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +37,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real ``phienhop serve`` for this module; each test makes its own session on it."""
-    srv = Server(tmp_path_factory.mktemp("web") / "phienhop.db").start()
-    yield srv
-    srv.kill()
+def server(srv):
+    """One real ``phienhop serve`` for this module (conftest's ``srv``); each test makes its own session on it."""
+    return srv
 
 
 class Pages:
