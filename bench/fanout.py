@@ -84,7 +84,7 @@ class Ours:
         self.port = free_port()
         env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--no-sample", "--db", f"{self.dir.name}/b.db",
+            [sys.executable, "-m", "phienhop.server.cli", "serve", "--no-sample", "--db", f"{self.dir.name}/b.db",
              "--port", str(self.port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_http(f"http://127.0.0.1:{self.port}/health", self.proc)
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)

@@ -99,9 +99,9 @@ def document(session):
     """The draft MinutesDoc of ``session`` as the server projects it, rebuilt from its log."""
     import msgspec
 
-    from server.domain import apply, new_state
-    from server.domain.events import decode
-    from server.minutes_doc import minutes_doc
+    from phienhop.server.domain import apply, new_state
+    from phienhop.server.domain.events import decode
+    from phienhop.server.minutes_doc import minutes_doc
 
     events = [decode(msgspec.json.encode(e)) for e in session.events(token=session.secretary)]
     state = new_state(events[0])
@@ -115,11 +115,11 @@ def bare_render(doc) -> float:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    import minutes.render
+    from phienhop.minutes import render as minutes_render
 
     fonts = FontConfiguration()
     css = weasyprint.CSS(filename=str(ROOT / "minutes" / "static" / "minutes.css"), font_config=fonts)
-    html = minutes.render.render_html(doc)
+    html = minutes_render.render_html(doc)
     base = str(ROOT / "minutes") + "/"
 
     def once() -> None:
@@ -160,8 +160,8 @@ class Toggler:
 
 def large_render() -> tuple[float, float, int]:
     """Projection seconds, render seconds and pages of the 500-person session's final minutes, in this process."""
-    from minutes.render import render_pdf
-    from server.minutes_doc import minutes_doc
+    from phienhop.minutes.render import render_pdf
+    from phienhop.server.minutes_doc import minutes_doc
     from tests.e2e.large_session import large_state
 
     state = large_state()

@@ -62,7 +62,7 @@ def free_port() -> int:
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN}
-    args = [sys.executable, "-m", "server.cli", "serve", "--db", str(workdir / "bench.db"), "--port", str(port), "--no-sample"]
+    args = [sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(workdir / "bench.db"), "--port", str(port), "--no-sample"]
     log = open(workdir / "server.log", "wb")
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import msgspec
 
+from ..agendas import REFERENCE
 from .settings import SETTINGS, Settings, defaults_from_env
 
-DEFAULT_AGENDA = "agendas/uy-ban-chuyen-doi-so-2021-11-30.toml"
+DEFAULT_AGENDA = str(REFERENCE)  # shipped in the package, so `serve` works from any directory
 
 
 class RedactTokens(logging.Filter):
@@ -135,7 +136,7 @@ def cmd_minutes(args: argparse.Namespace) -> int:
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
-    from client.follow import run
+    from phienhop.client.follow import run
 
     return run(args.link, plain=args.plain, lang=args.lang)
 

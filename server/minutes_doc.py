@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
-from minutes import model as m
+from phienhop.minutes import model as m
 
 from .domain.actor import Actor
 from .domain.events import Status
@@ -121,7 +121,7 @@ def _poll_result(subject: str, poll, people: dict, quorum: str) -> m.PollResult:
 
 
 def _render_in_worker(encoded: bytes) -> bytes:
-    from minutes.render import render_pdf
+    from phienhop.minutes.render import render_pdf
 
     return render_pdf(msgspec.msgpack.decode(encoded, type=m.MinutesDoc))
 
@@ -139,7 +139,7 @@ def _start_worker(parent: int) -> None:
     """Runs once in the render process: leave with the server, yield the CPU to the live stream, warm up."""
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server", daemon=True).start()
     os.nice(RENDER_NICENESS)
-    from minutes.render import render_pdf
+    from phienhop.minutes.render import render_pdf
 
     # The first render loads the fonts and parses the stylesheet; pay for it before any request does.
     moment = dt.datetime(2021, 11, 30, 14, tzinfo=dt.timezone.utc)

@@ -116,7 +116,7 @@ class Server:
         """Start on a new free port, or on ``port`` (e.g. the same one again after ``kill``)."""
         self.port = port or free_port()
         env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN, **self.env}
-        args = [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db), "--port", str(self.port)]
+        args = [sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(self.db), "--port", str(self.port)]
         args += list(self.extra) or ["--no-sample"]
         self._log = open(self.output, "ab")
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -164,7 +164,7 @@ class Server:
             r = self.http.post("/api/sessions", content=msgspec.json.encode(agenda),
                                headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
         else:
-            from server.agendas import load_agenda_file
+            from phienhop.server.agendas import load_agenda_file
 
             loaded, _ = load_agenda_file(agenda)  # drafts inlined, as `phienhop create` does
             r = self.http.post("/api/sessions", content=msgspec.json.encode(loaded),

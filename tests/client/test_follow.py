@@ -10,8 +10,8 @@ import sys
 import threading
 import time
 
-from client.follow import Link, backoff
-from client.view import View, countdown, plain_line
+from phienhop.client.follow import Link, backoff
+from phienhop.client.view import View, countdown, plain_line
 
 from ..e2e import script
 from ..support import ROOT, small_agenda
@@ -54,7 +54,7 @@ class Lines:
 
 
 def follow(link: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "server.cli", "follow", link, "--plain"], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "phienhop.server.cli", "follow", link, "--plain"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -90,7 +90,7 @@ def test_follow_plain_survives_a_server_kill_and_exits_0_after_session_closed(se
 
 def test_bad_token_exits_3_with_a_clear_message(server):
     """A join link with an unknown token stops at once with exit code 3 and says what to do."""
-    result = subprocess.run([sys.executable, "-m", "server.cli", "follow", f"{server.base}/join/not-a-token", "--plain"],
+    result = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "follow", f"{server.base}/join/not-a-token", "--plain"],
                             cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 3
     assert result.stderr == (

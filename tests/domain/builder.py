@@ -6,12 +6,12 @@ import datetime as dt
 
 import msgspec
 
-from server.domain import Actor, Context, Role, apply, decide, new_state
-from server.domain.agenda import decode_agenda
-from server.domain.commands import AnyCommand, FinalizeMinutes
-from server.domain.events import SessionCreated
-from server.domain.records import RenderedMinutes, finalize
-from server.domain.state import SessionState
+from phienhop.server.domain import Actor, Context, Role, apply, decide, new_state
+from phienhop.server.domain.agenda import decode_agenda
+from phienhop.server.domain.commands import AnyCommand, FinalizeMinutes
+from phienhop.server.domain.events import SessionCreated
+from phienhop.server.domain.records import RenderedMinutes, finalize
+from phienhop.server.domain.state import SessionState
 from tests.support import small_agenda
 
 NOW = dt.datetime(2021, 11, 30, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))

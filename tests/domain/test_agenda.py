@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from server.agendas import load_agenda_file
-from server.domain.agenda import AgendaError, decode_agenda
+from phienhop.server.agendas import load_agenda_file
+from phienhop.server.domain.agenda import AgendaError, decode_agenda
 from tests.support import REFERENCE, small_agenda
 
 from .broken_agendas import BROKEN, DRAFT, VALID, matches
@@ -117,7 +117,7 @@ def test_reference_agenda_loads():
 
 def test_a_draft_that_is_a_directory_is_refused_with_its_path(tmp_path):
     """A draft path naming a directory is a path-named agenda error, not a crash."""
-    from server.agendas import load_agenda_file
+    from phienhop.server.agendas import load_agenda_file
 
     path = tmp_path / "agenda.toml"
     (tmp_path / "drafts").mkdir()

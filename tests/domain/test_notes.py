@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain import DomainError
+from phienhop.server.domain import DomainError
 
 from .builder import SECRETARY, decide_only, opened, run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain import DomainError
+from phienhop.server.domain import DomainError
 
 from . import builder
 from .builder import CHAIR, GUEST, MEMBER, POINT, ROLES, SECRETARY, decide_only, frozen, run
@@ -46,7 +46,7 @@ def test_command_role_state(case):
 
 def test_table_covers_every_command():
     """The table has one row per command type the API accepts."""
-    from server.domain.commands import COMMAND_TYPES
+    from phienhop.server.domain.commands import COMMAND_TYPES
 
     assert sorted(row.type for row in TABLE) == sorted(COMMAND_TYPES)
 

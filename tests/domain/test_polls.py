@@ -7,12 +7,12 @@ import datetime as dt
 import msgspec
 import pytest
 
-from server.domain import Actor, Context, Decision, Role, SessionState, apply, decide
-from server.domain.agenda import PollSpec, Rule, decode_agenda
-from server.domain.commands import CastVote, ClosePoll, EndItem, MarkAttendance, OpenPoll, OpenSession, StartItem
-from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from server.domain.events import Choice, Outcome, PollClosed, RollEntry, SessionCreated, Status
-from server.domain.polls import apply_ballot, outcome, quorum_needed
+from phienhop.server.domain import Actor, Context, Decision, Role, SessionState, apply, decide
+from phienhop.server.domain.agenda import PollSpec, Rule, decode_agenda
+from phienhop.server.domain.commands import CastVote, ClosePoll, EndItem, MarkAttendance, OpenPoll, OpenSession, StartItem
+from phienhop.server.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from phienhop.server.domain.events import Choice, Outcome, PollClosed, RollEntry, SessionCreated, Status
+from phienhop.server.domain.polls import apply_ballot, outcome, quorum_needed
 from tests.support import small_agenda
 
 NOW = dt.datetime(2021, 11, 30, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
@@ -116,7 +116,7 @@ def test_outcome_at_the_boundaries(rule, counts, members, present, expected):
 @pytest.mark.parametrize("members, share, needed", [(30, "1/2", 16), (31, "1/2", 16), (9, "2/3", 7), (10, "1/2", 6)])
 def test_quorum_needed_is_more_than_the_share(members, share, needed):
     """Quorum is more than the share of voting members, counted by head."""
-    from server.domain.agenda import parse_quorum
+    from phienhop.server.domain.agenda import parse_quorum
 
     assert quorum_needed(members, parse_quorum(share)) == needed
 
@@ -238,7 +238,7 @@ def test_secret_poll_counts_from_ballots_and_has_no_roll():
     assert closed.counts == {"yes": 2, "no": 2, "abstain": 0}
     assert closed.votes == {}  # heads beside weights would show how tv-1 (weight 2) voted
     assert closed.roll is None
-    from server.domain.views import snapshot
+    from phienhop.server.domain.views import snapshot
 
     shown = snapshot(meeting.state)["polls"][closed.poll]
     assert (shown["tally"], shown["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
@@ -380,7 +380,7 @@ def test_vote_needs_an_open_session():
     meeting = _open_meeting()
     meeting.close()
     meeting.run(CHAIR, EndItem(item="du-thao"))
-    from server.domain.commands import CloseSession
+    from phienhop.server.domain.commands import CloseSession
 
     meeting.run(CHAIR, CloseSession())
     with pytest.raises(Conflict) as refused:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server.domain import Actor, Context, Role, apply, decide, new_state
-from server.domain.agenda import decode_agenda
-from server.domain.commands import (
+from phienhop.server.domain import Actor, Context, Role, apply, decide, new_state
+from phienhop.server.domain.agenda import decode_agenda
+from phienhop.server.domain.commands import (
     CastVote,
     ClosePoll,
     CloseSession,
@@ -25,9 +25,9 @@ from server.domain.commands import (
     RequestSpeaker,
     StartItem,
 )
-from server.domain.events import Choice, SessionCreated, Status
-from server.domain.polls import apply_ballot
-from server.domain.state import SessionState
+from phienhop.server.domain.events import Choice, SessionCreated, Status
+from phienhop.server.domain.polls import apply_ballot
+from phienhop.server.domain.state import SessionState
 
 PEOPLE, POINTS, ITEMS, POLLS = 500, 60, 40, 30
 IN_HALL, PER_POINT, ABSENT = 150, 5, 20  # the rest (30) are never marked

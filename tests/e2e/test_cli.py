@@ -10,7 +10,7 @@ from ..support import ADMIN, REFERENCE, ROOT
 def test_create_posts_the_reference_agenda_and_prints_every_link_once(server):
     """`phienhop create AGENDA --server URL` creates the session and prints 3 role links, 85 points and 89 people."""
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "create", str(REFERENCE), "--server", server.base, "--admin-token", ADMIN],
+        [sys.executable, "-m", "phienhop.server.cli", "create", str(REFERENCE), "--server", server.base, "--admin-token", ADMIN],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -25,7 +25,7 @@ def test_create_posts_the_reference_agenda_and_prints_every_link_once(server):
 def test_create_without_the_admin_token_says_what_is_needed(server):
     """Without a token the command exits 2 and names the option and the variable."""
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "create", str(REFERENCE), "--server", server.base],
+        [sys.executable, "-m", "phienhop.server.cli", "create", str(REFERENCE), "--server", server.base],
         cwd=ROOT, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 2

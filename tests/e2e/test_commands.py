@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.commands import COMMAND_TYPES
+from phienhop.server.domain.commands import COMMAND_TYPES
 from tests.domain.permissions_table import STATUS, TABLE
 from tests.support import small_agenda
 

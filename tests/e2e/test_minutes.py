@@ -14,10 +14,10 @@ import httpx
 import msgspec
 import pytest
 
-from minutes.render import render_pdf
-from server.domain import apply, new_state
-from server.domain.events import decode
-from server.minutes_doc import minutes_doc
+from phienhop.minutes.render import render_pdf
+from phienhop.server.domain import apply, new_state
+from phienhop.server.domain.events import decode
+from phienhop.server.minutes_doc import minutes_doc
 from tests.e2e.large_session import ITEMS, PEOPLE, POLLS, large_state
 from tests.e2e.reference import CONNECTED, ONLINE, VOTES, Played, connected_points, play_reference
 from tests.support import ADMIN, ROOT, Session, require_tool, small_agenda
@@ -60,7 +60,7 @@ def pdf_of(session: Session, token: str, path: Path) -> Path:
 def cli(*args: str) -> subprocess.CompletedProcess:
     """``phienhop ARGS`` in a child process, as an operator would run it."""
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "phienhop.server.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 

@@ -82,5 +82,5 @@ def event_bytes(db: Path, session: str, seq: int) -> bytes:
 
 def phienhop(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the ``phienhop`` CLI in a child process; stdout and stderr as text."""
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "phienhop.server.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)

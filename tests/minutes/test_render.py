@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from minutes import (
+from phienhop.minutes import (
     Absent,
     Attendance,
     ItemMinutes,

@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from server.domain import Actor, Role
-from server.domain.agenda import decode_agenda
-from server.domain.commands import CastVote, ClosePoll, MarkAttendance, OpenPoll, OpenSession, StartItem
-from server.domain.events import Choice, Status
-from server.engine import Engine
-from server.keys import PollKeys
-from server.store import Store
+from phienhop.server.domain import Actor, Role
+from phienhop.server.domain.agenda import decode_agenda
+from phienhop.server.domain.commands import CastVote, ClosePoll, MarkAttendance, OpenPoll, OpenSession, StartItem
+from phienhop.server.domain.events import Choice, Status
+from phienhop.server.engine import Engine
+from phienhop.server.keys import PollKeys
+from phienhop.server.store import Store
 from tests.support import small_agenda
 
 CHAIR = Actor(role=Role.CHAIR, person="chu-toa")

@@ -8,9 +8,9 @@ import json
 import msgspec
 from litestar.testing import TestClient
 
-from server import app as app_module
-from server.live import FollowerSubscriber, Hub, text_frame
-from server.settings import Settings
+from phienhop.server import app as app_module
+from phienhop.server.live import FollowerSubscriber, Hub, text_frame
+from phienhop.server.settings import Settings
 
 from ..support import ADMIN, small_agenda
 

@@ -1,7 +1,7 @@
 """The settings table feeds the CLI, and the README documents every setting."""
 
-from server.cli import main
-from server.settings import SETTINGS
+from phienhop.server.cli import main
+from phienhop.server.settings import SETTINGS
 
 from ..support import ROOT
 
