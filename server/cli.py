@@ -1,21 +1,27 @@
-"""The ``phienhop`` command: serve, create, follow, minutes, verify. Thin over the server's parts."""
+"""The ``phienhop`` command: serve, create, follow, minutes, verify. Thin over the server's parts.
+
+One click group, ``cli``; a command is added with ``@cli.command()`` and takes its shared options
+from the settings table with ``@setting_option("db")`` (one definition: flag, variable, type,
+default and help). ``main`` is the entry point: it turns a bad value (from a flag or a variable)
+into one line that says what to fix, and returns the exit code instead of raising.
+"""
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import logging
 import re
-import asyncio
-import os
 import sys
 from pathlib import Path
 
+import click
 import msgspec
 
 from ..agendas import REFERENCE
-from .settings import SETTINGS, Settings, defaults_from_env
+from .settings import BY_NAME, Settings
 
 DEFAULT_AGENDA = str(REFERENCE)  # shipped in the package, so `serve` works from any directory
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class RedactTokens(logging.Filter):
@@ -30,33 +36,64 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def _settings_parser(parser: argparse.ArgumentParser) -> None:
-    env = defaults_from_env()
-    for s in SETTINGS:
-        if s.name in ("admin_token",):
-            continue
-        parser.add_argument(f"--{s.name.replace('_', '-')}", default=env[s.name], help=f"{s.help} [${s.env}]")
+def setting_option(name: str, **overrides):
+    """A click option made from the settings row ``name``: its flag, variable, type, default and help."""
+    s = BY_NAME[name]
+    kwargs = dict(envvar=s.env, show_envvar=True, help=s.help, default=s.default, show_default=s.default not in ("", False))
+    if s.type is bool:
+        kwargs.update(is_flag=True, show_default=False)
+    else:
+        kwargs["type"] = s.type
+    kwargs.update(overrides)
+    return click.option(s.option, s.name, **kwargs)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _fail(message: str, code: int = 2) -> int:
+    click.echo(f"phienhop: {message}", err=True)
+    return code
+
+
+@click.group(context_settings=CONTEXT)
+def cli() -> None:
+    """Real-time committee sessions."""
+
+
+@cli.command(short_help="run the server (SQLite, the sample session unless --agenda is given)")
+@setting_option("db")
+@setting_option("host")
+@setting_option("port")
+@setting_option("agenda_dir")
+@setting_option("public_url")
+@setting_option("presence_debounce")
+@setting_option("follower_backlog")
+@setting_option("log_level")
+@click.option("--agenda", "agenda", multiple=True, type=click.Path(dir_okay=False), envvar="PHIENHOP_AGENDA",
+              show_envvar=True, help="agenda file to create at first start (default: the reference session); repeatable")
+@setting_option("no_sample")
+def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_backlog, log_level, agenda, no_sample) -> int:
+    """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
+
+    The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
+    """
+    import os
+
     import uvicorn
 
+    from .agendas import load_agenda_file
     from .app import create_app
     from .domain.agenda import AgendaError
 
-    agendas = [] if args.no_sample else (args.agenda if args.agenda is not None else [DEFAULT_AGENDA])
+    agendas = [] if no_sample else (list(agenda) or [DEFAULT_AGENDA])
     settings = Settings(
-        db=args.db, host=args.host, port=int(args.port), agenda_dir=args.agenda_dir, public_url=args.public_url,
-        admin_token=os.environ.get("PHIENHOP_ADMIN_TOKEN", ""), agendas=agendas,
-        presence_debounce=float(args.presence_debounce), follower_backlog=int(args.follower_backlog),
+        db=db, host=host, port=port, agenda_dir=agenda_dir, public_url=public_url,
+        admin_token=os.environ.get(BY_NAME["admin_token"].env, ""), agendas=agendas,
+        presence_debounce=presence_debounce, follower_backlog=follower_backlog,
     )
     for path in agendas:  # refuse a bad file before anything starts, with its key path
         try:
-            from .agendas import load_agenda_file
-
             load_agenda_file(path)
         except AgendaError as exc:
-            print(f"phienhop: {path}: {exc}\nFix the file and start again.", file=sys.stderr)
+            click.echo(f"phienhop: {path}: {exc}\nFix the file and start again.", err=True)
             return 2
 
     def announce(text: str) -> None:
@@ -65,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, announce=announce)
     announce(f"phienhop serving {settings.db} on {settings.base_url}  (Ctrl-C to stop)")
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False,
+        app, host=settings.host, port=settings.port, log_level=log_level.lower(), access_log=False,
         ws_max_size=16 * 1024, ws_ping_interval=10.0, ws_ping_timeout=10.0, timeout_graceful_shutdown=3,
         ws_per_message_deflate=False,  # deflate is per connection: it would compress every event once per follower
         ws="websockets-sansio",  # live.frame_writer writes each event's one frame straight to its transports
@@ -76,29 +113,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_create(args: argparse.Namespace) -> int:
+@cli.command(short_help="create a session on a running server from an agenda file")
+@click.argument("agenda_file", metavar="AGENDA", type=click.Path(dir_okay=False))
+@click.option("--server", default="http://127.0.0.1:8000", show_default=True, envvar="PHIENHOP_SERVER", show_envvar=True,
+              help="base URL of the running server")
+@setting_option("admin_token", help="the server's admin token", default="", show_default=False)
+def create(agenda_file, server, admin_token) -> int:
+    """Create a session from AGENDA (drafts read beside it) on a running server; print its links once."""
     import httpx
 
     from .agendas import load_agenda_file
     from .domain.agenda import AgendaError
 
     try:
-        agenda, _ = load_agenda_file(args.agenda)
+        agenda, _ = load_agenda_file(agenda_file)
     except AgendaError as exc:
-        print(f"phienhop: {args.agenda}: {exc}", file=sys.stderr)
-        return 2
-    token = args.admin_token or os.environ.get("PHIENHOP_ADMIN_TOKEN", "")
-    if not token:
-        print("phienhop: the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN", file=sys.stderr)
-        return 2
-    base = args.server.rstrip("/")
+        return _fail(f"{agenda_file}: {exc}")
+    if not admin_token:
+        return _fail("the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN")
+    base = server.rstrip("/")
     response = httpx.post(
         f"{base}/api/sessions", content=msgspec.json.encode(agenda),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, timeout=30,
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}, timeout=30,
     )
     if response.status_code != 201:
-        print(f"phienhop: the server refused ({response.status_code}): {response.text}", file=sys.stderr)
-        return 1
+        return _fail(f"the server refused ({response.status_code}): {response.text}", 1)
     from .links import format_links
     from .tokens import SessionTokens
 
@@ -108,77 +147,84 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify
+@cli.command(short_help="follow a session live in the terminal, from a join link")
+@click.argument("link")
+@click.option("--plain", is_flag=True, envvar="PHIENHOP_PLAIN", show_envvar=True, help="one line per event (for logs and tests)")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, envvar="PHIENHOP_LANG", show_envvar=True,
+              help="language of the screen (default: the session's)")
+def follow(link, plain, lang) -> int:
+    """Follow the session behind LINK until it closes."""
+    from phienhop.client.follow import run
 
-    try:
-        problems, summary = asyncio.run(verify(args.db, args.session))
-    except LookupError as exc:
-        print(f"phienhop: {exc}", file=sys.stderr)
-        return 2
-    for problem in problems:
-        print(f"FAIL {problem}")
-    print(summary if not problems else f"{len(problems)} problem(s) in session {args.session}")
-    return 1 if problems else 0
+    return run(link, plain=plain, lang=lang)
 
 
-def cmd_minutes(args: argparse.Namespace) -> int:
+@cli.command(short_help="write a session's minutes PDF from the database, offline")
+@click.argument("session")
+@setting_option("db")
+@click.option("-o", "--output", default="bien-ban.pdf", show_default=True, type=click.Path(dir_okay=False),
+              help="where to write the PDF")
+def minutes(session, db, output) -> int:
+    """Write SESSION's minutes from the database alone (the stored final PDF, or a fresh draft)."""
     from .verify import offline_minutes
 
     try:
-        data, final = asyncio.run(offline_minutes(args.db, args.session))
+        data, final = asyncio.run(offline_minutes(db, session))
     except LookupError as exc:
-        print(f"phienhop: {exc}", file=sys.stderr)
-        return 2
-    Path(args.output).write_bytes(data)
-    print(f"wrote {args.output}: {len(data)} bytes, {'final' if final else 'draft (DỰ THẢO)'}")
+        return _fail(str(exc))
+    Path(output).write_bytes(data)
+    print(f"wrote {output}: {len(data)} bytes, {'final' if final else 'draft (DỰ THẢO)'}")
     return 0
 
 
-def cmd_follow(args: argparse.Namespace) -> int:
-    from phienhop.client.follow import run
+@cli.command(short_help="re-compute a session's hash chain and check the stored minutes")
+@click.argument("session")
+@setting_option("db")
+def verify(session, db) -> int:
+    """Re-compute SESSION's hash chain, check the stored minutes' hash and the secret ballot boxes."""
+    from .verify import verify as run_verify
 
-    return run(args.link, plain=args.plain, lang=args.lang)
+    try:
+        problems, summary = asyncio.run(run_verify(db, session))
+    except LookupError as exc:
+        return _fail(str(exc))
+    for problem in problems:
+        print(f"FAIL {problem}")
+    print(summary if not problems else f"{len(problems)} problem(s) in session {session}")
+    return 1 if problems else 0
+
+
+def _bad_value(exc: click.BadParameter) -> str:
+    """One line for a bad option value, naming where it came from and what to do."""
+    param, ctx = exc.param, exc.ctx
+    if param is None or ctx is None:
+        return f"{exc.format_message()}. See `phienhop --help`."
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    envvar = getattr(param, "envvar", None)
+    if source == click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
+        return f"${envvar}: {exc.message}. Set ${envvar} to a valid value, or unset it."
+    flag = param.opts[0] if getattr(param, "opts", None) else param.human_readable_name
+    return f"{flag}: {exc.message}. Give a valid value (see `{ctx.command_path} --help`)."
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="phienhop", description="Real-time committee sessions.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    serve = sub.add_parser("serve", help="run the server (SQLite, the sample session unless --agenda is given)")
-    _settings_parser(serve)
-    serve.add_argument("--agenda", action="append", help=f"agenda file to create at first start (default {DEFAULT_AGENDA}); repeatable")
-    serve.add_argument("--no-sample", action="store_true", default=bool(os.environ.get("PHIENHOP_NO_SAMPLE")),
-                       help="start with no agenda (sessions come from POST /api/sessions) [$PHIENHOP_NO_SAMPLE]")
-    serve.add_argument("--log-level", default=os.environ.get("PHIENHOP_LOG_LEVEL", "warning"), help="[$PHIENHOP_LOG_LEVEL]")
-    serve.set_defaults(fn=cmd_serve)
-
-    create = sub.add_parser("create", help="create a session on a running server from an agenda file")
-    create.add_argument("agenda")
-    create.add_argument("--server", default=os.environ.get("PHIENHOP_SERVER", "http://127.0.0.1:8000"), help="[$PHIENHOP_SERVER]")
-    create.add_argument("--admin-token", default="", help="[$PHIENHOP_ADMIN_TOKEN]")
-    create.set_defaults(fn=cmd_create)
-
-    follow = sub.add_parser("follow", help="follow a session live in the terminal, from a join link")
-    follow.add_argument("link")
-    follow.add_argument("--plain", action="store_true", help="one line per event (for logs and tests)")
-    follow.add_argument("--lang", choices=["vi", "en"], default=os.environ.get("PHIENHOP_LANG") or None,
-                        help="language of the screen (default: the session's) [$PHIENHOP_LANG]")
-    follow.set_defaults(fn=cmd_follow)
-
-    minutes = sub.add_parser("minutes", help="write a session's minutes PDF from the database, offline")
-    minutes.add_argument("session")
-    minutes.add_argument("--db", default=defaults_from_env()["db"], help="[$PHIENHOP_DB]")
-    minutes.add_argument("-o", "--output", default="bien-ban.pdf")
-    minutes.set_defaults(fn=cmd_minutes)
-
-    verify = sub.add_parser("verify", help="re-compute a session's hash chain and check the stored minutes")
-    verify.add_argument("session")
-    verify.add_argument("--db", default=defaults_from_env()["db"], help="[$PHIENHOP_DB]")
-    verify.set_defaults(fn=cmd_verify)
-
-    args = parser.parse_args(argv)
-    return args.fn(args)
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); the exit code. A bad value is one line, no traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="phienhop", standalone_mode=False)
+    except click.MissingParameter as exc:  # a BadParameter too, but its usage line is the help
+        exc.show()
+        return exc.exit_code
+    except click.BadParameter as exc:
+        return _fail(_bad_value(exc))
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

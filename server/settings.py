@@ -1,41 +1,85 @@
-"""Every setting in one table: it feeds the CLI options, their environment variables and the README."""
+"""Every setting in one table: it feeds the CLI options, their environment variables, their types,
+the ``Settings`` defaults and the README (tests/server/test_settings.py keeps the README in step)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Any
 
+import click
 import msgspec
 
 
+class Port(click.ParamType):
+    """A TCP port: a whole number from 1 to 65535 (the message says so, wherever the value came from)."""
+
+    name = "port"
+
+    def convert(self, value: Any, param, ctx) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                number = -1
+        if not 1 <= number <= 65535:
+            self.fail(f"{value!r} is not a port number (a whole number from 1 to 65535)", param, ctx)
+        return number
+
+
 class Setting(msgspec.Struct, frozen=True):
+    """One setting: ``--name`` on the command line, ``env`` in the environment, a typed ``default``.
+
+    ``type`` is a click parameter type (or ``bool`` for an on/off flag; its variable reads 1/0,
+    true/false, yes/no, on/off).
+    """
+
     name: str
     env: str
-    default: str
+    default: Any
     help: str
+    type: Any = str
 
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
 
 SETTINGS = [
-    Setting("db", "PHIENHOP_DB", "var/phienhop.db", "SQLite file of the event log (created if missing)"),
+    Setting("db", "PHIENHOP_DB", "var/phienhop.db", "SQLite file of the event log (created if missing)",
+            click.Path(dir_okay=False)),
     Setting("host", "PHIENHOP_HOST", "127.0.0.1", "address to listen on"),
-    Setting("port", "PHIENHOP_PORT", "8000", "port to listen on"),
+    Setting("port", "PHIENHOP_PORT", 8000, "port to listen on", Port()),
     Setting("agenda_dir", "PHIENHOP_AGENDA_DIR", "agendas", "where drafts named by POSTed agendas are read from"),
     Setting("public_url", "PHIENHOP_PUBLIC_URL", "", "base URL printed in join links (default http://HOST:PORT); behind a proxy, also an accepted Origin"),
     Setting("admin_token", "PHIENHOP_ADMIN_TOKEN", "", "admin token (default: generated at first start, printed once)"),
-    Setting("presence_debounce", "PHIENHOP_PRESENCE_DEBOUNCE", "5", "seconds a connection point may be gone before it is marked offline"),
-    Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", "256", "live events queued for one follower before it is cut off (close 4408) to resume"),
+    Setting("presence_debounce", "PHIENHOP_PRESENCE_DEBOUNCE", 5.0, "seconds a connection point may be gone before it is marked offline",
+            click.FloatRange(min=0)),
+    Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", 256, "live events queued for one follower before it is cut off (close 4408) to resume",
+            click.IntRange(min=1)),
+    Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "uvicorn's log level (tokens never appear in the log)",
+            click.Choice(LOG_LEVELS, case_sensitive=False)),
+    Setting("no_sample", "PHIENHOP_NO_SAMPLE", False, "start with no agenda (sessions come from POST /api/sessions)", bool),
 ]
+
+BY_NAME = {s.name: s for s in SETTINGS}
+_D = {s.name: s.default for s in SETTINGS}
 
 
 class Settings(msgspec.Struct):
-    db: str = "var/phienhop.db"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    agenda_dir: str = "agendas"
-    public_url: str = ""
-    admin_token: str = ""
-    presence_debounce: float = 5.0
-    follower_backlog: int = 256
+    """The server's settings; defaults come from ``SETTINGS`` (written once, there)."""
+
+    db: str = _D["db"]
+    host: str = _D["host"]
+    port: int = _D["port"]
+    agenda_dir: str = _D["agenda_dir"]
+    public_url: str = _D["public_url"]
+    admin_token: str = _D["admin_token"]
+    presence_debounce: float = _D["presence_debounce"]
+    follower_backlog: int = _D["follower_backlog"]
     agendas: list[str] = msgspec.field(default_factory=list)
 
     @property
@@ -45,8 +89,3 @@ class Settings(msgspec.Struct):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
-
-
-def defaults_from_env(environ=os.environ) -> dict[str, str]:
-    """Each setting's default, overridden by its environment variable when set."""
-    return {s.name: environ.get(s.env, s.default) for s in SETTINGS}
