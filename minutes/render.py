@@ -106,19 +106,27 @@ def render_html(doc: MinutesDoc) -> str:
     if lang not in LABELS:
         raise ValueError(f'unknown minutes language {lang!r}: use "vi" or "en"')
     labels: Labels = LABELS[lang]
+    # Every time is printed on the session's clock (the offset of starts_at), whatever offset a
+    # moment arrived with: the same instant, read where the session was held.
+    zone = doc.starts_at.tzinfo
+    if zone is None:
+        raise ValueError("starts_at needs a UTC offset: the minutes print times in the session's zone")
+
+    def local(moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(zone)
 
     def when(moment: dt.datetime) -> str:
-        return _datetime(moment, lang)
+        return _datetime(local(moment), lang)
 
     def clock(moment: dt.datetime, same_day_as: dt.datetime | None = None) -> str:
         # Times within the session's day need no date; others carry theirs.
-        if same_day_as is not None and moment.date() != same_day_as.date():
+        if same_day_as is not None and local(moment).date() != local(same_day_as).date():
             return when(moment)
-        return _time(moment, lang)
+        return _time(local(moment), lang)
 
     if doc.closed_at is not None:
         closing = labels.closing.format(
-            time=_time(doc.closed_at, lang), date=_date(doc.closed_at, lang)
+            time=_time(local(doc.closed_at), lang), date=_date(local(doc.closed_at), lang)
         )
     else:
         closing = labels.closing_blank

@@ -27,9 +27,23 @@ log = logging.getLogger("phienhop.minutes")
 RENDER_NICENESS = 10  # added to the render process's nice value: the live stream comes first
 
 
+def in_zone(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
+    """``moment`` on the session's clock: the same instant, with the session's offset."""
+    return moment.astimezone(zone) if moment is not None else None
+
+
 def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
-    """Everything the biên bản says, read from the state the log adds up to."""
+    """Everything the biên bản says, read from the state the log adds up to.
+
+    Every datetime in it is in the session's zone (the offset of the agenda's ``starts_at``),
+    whatever zone the events were stamped in.
+    """
     agenda = state.agenda
+    zone = agenda.session.starts_at.tzinfo
+
+    def local(moment: dt.datetime | None) -> dt.datetime | None:
+        return in_zone(moment, zone)
+
     people = {p.id: m.Person(name=p.name, position=p.position) for p in agenda.people}
     points = {p.id: p.name for p in agenda.points}
     hall = {p.id for p in agenda.points if p.host}
@@ -68,10 +82,11 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         items.append(
             m.ItemMinutes(
                 number=number, title=item.title, presenter=people.get(item.presenter or ""),
-                started_at=live.started_at, ended_at=live.ended_at,
-                speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall),
+                started_at=local(live.started_at), ended_at=local(live.ended_at),
+                speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall, zone),
                 notes=[n.text for n in state.notes if n.item == item.id],
-                polls=[_poll_result(item.title, p, people, agenda.session.quorum) for p in polls_by_item.get(item.id, [])],
+                polls=[_poll_result(item.title, p, people, agenda.session.quorum, zone)
+                       for p in polls_by_item.get(item.id, [])],
                 conclusions=[c.text for c in state.conclusions if c.item == item.id],
             )
         )
@@ -79,12 +94,13 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
     return m.MinutesDoc(
         language=s.language.value, draft=draft, body=s.body, title=s.title, place=s.place, starts_at=s.starts_at,
         chair=people[s.chair], secretary=people[s.secretary], attendance=attendance, items=items,
-        parent_body=s.parent_body, record_number=s.record_number, opened_at=state.opened_at,
-        closed_at=state.closed_at, head_hash=state.head, event_count=state.seq,
+        parent_body=s.parent_body, record_number=s.record_number, opened_at=local(state.opened_at),
+        closed_at=local(state.closed_at), head_hash=state.head, event_count=state.seq,
     )
 
 
-def _speakers(state: SessionState, granted: list, people: dict, points: dict, hall: set) -> list[m.Speaker]:
+def _speakers(state: SessionState, granted: list, people: dict, points: dict, hall: set,
+              zone: dt.tzinfo) -> list[m.Speaker]:
     """Who had the floor, in the order they first had it, each once, with the point they spoke from."""
     speakers: list[m.Speaker] = []
     seen: set[tuple[str | None, str | None]] = set()
@@ -95,7 +111,7 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
             continue
         seen.add(key)
         if r.person is None:  # a point asked for the floor without naming anyone
-            speakers.append(m.Speaker(person=m.Person(name=points.get(r.point, "")), at=r.granted_at))
+            speakers.append(m.Speaker(person=m.Person(name=points.get(r.point, "")), at=in_zone(r.granted_at, zone)))
             continue
         mark = state.attendance.get(r.person)
         if mark is not None and mark.status is Status.PRESENT:
@@ -105,25 +121,41 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
         else:
             point = r.point
         name = points.get(point, "") if point and point not in hall else ""
-        speakers.append(m.Speaker(person=people[r.person], point=name, at=r.granted_at))
+        speakers.append(m.Speaker(person=people[r.person], point=name, at=in_zone(r.granted_at, zone)))
     return speakers
 
 
-def _poll_result(subject: str, poll, people: dict, quorum: str) -> m.PollResult:
+def _poll_result(subject: str, poll, people: dict, quorum: str, zone: dt.tzinfo) -> m.PollResult:
     r = poll.result
     return m.PollResult(
         subject=subject, ballot=poll.spec.ballot.value, rule=poll.spec.rule.value,
         yes=r.counts.get("yes", 0), no=r.counts.get("no", 0), abstain=r.counts.get("abstain", 0),
         not_voted=r.not_voted, entitled=r.members, present=r.present, quorum=quorum, outcome=r.outcome.value,
-        opened_at=poll.opened_at, closed_at=poll.closed_at,
+        opened_at=in_zone(poll.opened_at, zone), closed_at=in_zone(poll.closed_at, zone),
         roll=[m.RollEntry(name=people[e.person].name, choice=e.choice.value) for e in (r.roll or [])],
     )
+
+
+# The document crosses into the render process as JSON, not msgpack: msgpack's timestamp keeps
+# the instant and drops the offset, and the minutes then printed UTC hours ("9 giờ 51" for a
+# session at 16:51 +07:00). JSON keeps each datetime's offset as written (RFC 3339).
+_doc_encoder = msgspec.json.Encoder()
+_doc_decoder = msgspec.json.Decoder(m.MinutesDoc)
+
+
+def encode_doc(doc: m.MinutesDoc) -> bytes:
+    """The bytes that carry ``doc`` to the render process; every datetime keeps its UTC offset."""
+    return _doc_encoder.encode(doc)
+
+
+def decode_doc(data: bytes) -> m.MinutesDoc:
+    return _doc_decoder.decode(data)
 
 
 def _render_in_worker(encoded: bytes) -> bytes:
     from phienhop.minutes.render import render_pdf
 
-    return render_pdf(msgspec.msgpack.decode(encoded, type=m.MinutesDoc))
+    return render_pdf(decode_doc(encoded))
 
 
 def _exit_with(parent: int) -> None:
@@ -190,7 +222,7 @@ class MinutesService:
     async def render(self, state: SessionState, draft: bool) -> tuple[bytes, float]:
         """Render the minutes of ``state``; returns the PDF and the seconds it took."""
         started = time.perf_counter()
-        encoded = msgspec.msgpack.encode(minutes_doc(state, draft))
+        encoded = encode_doc(minutes_doc(state, draft))
         if self._pool is None:
             data = await asyncio.to_thread(_render_in_worker, encoded)
         else:

@@ -133,6 +133,37 @@ def _nfc(value: Any) -> Any:
     return value
 
 
+# The zones people live in (UTC-12:00 to UTC+14:00): every time in the minutes, the pages and the
+# exports is printed in the session's zone, the offset of ``starts_at``.
+MIN_OFFSET = dt.timedelta(hours=-12)
+MAX_OFFSET = dt.timedelta(hours=14)
+# Four-digit years the minutes print ("năm 2021"), kept a day away from the ends of Python's
+# calendar so that moving a moment into any zone cannot overflow.
+MIN_YEAR, MAX_YEAR = 1000, 9998
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
+
+
+def check_moment(path: str, moment: dt.datetime) -> None:
+    """Raise AgendaError at ``path`` unless ``moment`` has an offset in -12:00..+14:00 and a printable year."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise AgendaError(path, "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00")
+    if offset % dt.timedelta(minutes=1) or not MIN_OFFSET <= offset <= MAX_OFFSET:
+        raise AgendaError(
+            path, f"UTC offset {_offset_text(offset)} is not one in use: give one from -12:00 to +14:00"
+        )
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise AgendaError(
+            path, f"year {moment.year} cannot be printed in the minutes: give a year from {MIN_YEAR} to {MAX_YEAR}"
+        )
+
+
 def parse_quorum(text: str) -> Fraction:
     """``"1/2"`` -> Fraction(1, 2); a share strictly between 0 and 1."""
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
@@ -180,6 +211,7 @@ def check_agenda(agenda: Agenda) -> None:
     s = agenda.session
     if s.starts_at.tzinfo is None:
         raise AgendaError("session.starts_at", "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00")
+    check_moment("session.starts_at", s.starts_at)
     parse_quorum(s.quorum)
     if not agenda.points:
         raise AgendaError("points", "at least one connection point is needed")

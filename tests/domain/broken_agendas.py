@@ -102,6 +102,14 @@ BROKEN = [
      "items[1].poll.ballot", "unknown ballot 'open'"),
     ("no-offset", _edit("14:00:00+07:00", "14:00:00"),
      "session.starts_at", "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00"),
+    ("offset-east-of-14", _edit("14:00:00+07:00", "14:00:00+14:30"),
+     "session.starts_at", "UTC offset +14:30 is not one in use: give one from -12:00 to +14:00"),
+    ("offset-west-of-12", _edit("14:00:00+07:00", "14:00:00-12:01"),
+     "session.starts_at", "UTC offset -12:01 is not one in use: give one from -12:00 to +14:00"),
+    ("year-too-early", _edit("2021-11-30T14:00:00+07:00", "0001-01-01T00:00:00+14:00"),
+     "session.starts_at", "year 1 cannot be printed in the minutes: give a year from 1000 to 9998"),
+    ("year-too-late", _edit("2021-11-30T14:00:00+07:00", "9999-12-31T23:59:00-12:00"),
+     "session.starts_at", "year 9999 cannot be printed in the minutes: give a year from 1000 to 9998"),
 ]
 
 

@@ -4,6 +4,7 @@
 import { Live, LinkInvalid } from "./live.js";
 import { initLanguage, language, onLanguage, setLanguage, t, translateStatic } from "./i18n.js";
 import { agendaItem, person, point } from "./state.js";
+import { sessionClock } from "./time.js";
 
 // -- DOM ------------------------------------------------------------------------------------
 
@@ -78,9 +79,9 @@ export function hostPoint(state) {
   return state.agenda.points.find((p) => p.host)?.id || null;
 }
 
+/** "16:51": a moment on the session's clock (the offset of its starts_at), not the browser's zone. */
 export function clock(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(language() === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  return sessionClock(iso, liveRef?.state?.agenda?.session?.starts_at);
 }
 
 // -- countdown ------------------------------------------------------------------------------
