@@ -63,7 +63,7 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def _domain_error(request: Request, exc: DomainError) -> Response:
-    return Response({"error": exc.code, "detail": exc.detail}, status_code=exc.status)
+    return Response(exc.body(), status_code=exc.status)
 
 
 def _unknown_session(request: Request, exc: UnknownSession) -> Response:

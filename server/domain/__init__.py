@@ -21,7 +21,7 @@ __all__ = [
 def decide(state: SessionState, actor: Actor, command, ctx: Context) -> Decision:
     """The events ``command`` causes in ``state``, or a DomainError saying why not."""
     if actor.role is Role.PUBLIC:
-        raise Forbidden("forbidden", "a public token can only follow the session")
+        raise Forbidden("forbidden", "a public token can only follow the session", {"role": "public"})
     result = DECIDERS[type(command)](state, actor, command, ctx)
     return result if isinstance(result, Decision) else Decision(events=result)
 

@@ -21,11 +21,11 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
     elif actor.role is Role.POINT and person.point == actor.point:
         statuses = (SessionStatus.SCHEDULED, SessionStatus.OPEN)
     elif actor.role is Role.POINT:
-        raise Forbidden("forbidden", f"attendance.mark: '{cmd.person}' does not belong to point '{actor.point}'")
+        raise Forbidden("forbidden", f"attendance.mark: '{cmd.person}' does not belong to point '{actor.point}'", {"action": "attendance.mark", "person": cmd.person, "point": actor.point})
     elif actor.role is Role.PERSON:
-        raise Forbidden("forbidden", "attendance.mark: a member may only mark themself")
+        raise Forbidden("forbidden", "attendance.mark: a member may only mark themself", {"action": "attendance.mark", "role": actor.role.value})
     else:
-        raise Forbidden("forbidden", f"attendance.mark is not for a {actor.role.value} token")
+        raise Forbidden("forbidden", f"attendance.mark is not for a {actor.role.value} token", {"action": "attendance.mark", "role": actor.role.value})
     require_status(state, "attendance.mark", *statuses)
     require_not_finalized(state, "attendance.mark")
     point = cmd.point
@@ -33,15 +33,15 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
     if cmd.status is Status.ONLINE:
         point = point or person.point or None
         if point is None:
-            raise Invalid("attendance.point", f"attendance.mark: 'online' needs the point where '{cmd.person}' is")
+            raise Invalid("attendance.point", f"attendance.mark: 'online' needs the point where '{cmd.person}' is", {"action": "attendance.mark", "person": cmd.person})
         if state.point(point) is None:
-            raise NotFound("point.unknown", f"no point '{point}' in this session")
+            raise NotFound("point.unknown", f"no point '{point}' in this session", {"point": point})
         if actor.role is Role.POINT and point != actor.point:
-            raise Forbidden("forbidden", f"attendance.mark: point '{actor.point}' can only mark people online there")
+            raise Forbidden("forbidden", f"attendance.mark: point '{actor.point}' can only mark people online there", {"action": "attendance.mark", "point": actor.point})
     elif point is not None:
-        raise Invalid("attendance.point", f"attendance.mark: a point goes only with status 'online', not '{cmd.status.value}'")
+        raise Invalid("attendance.point", f"attendance.mark: a point goes only with status 'online', not '{cmd.status.value}'", {"action": "attendance.mark", "status": cmd.status.value})
     if reason and cmd.status is not Status.ABSENT:
-        raise Invalid("attendance.reason", "attendance.mark: a reason goes only with status 'absent'")
+        raise Invalid("attendance.reason", "attendance.mark: a reason goes only with status 'absent'", {"action": "attendance.mark", "status": cmd.status.value})
     current = state.attendance.get(cmd.person)
     if current and (current.status, current.point, current.reason) == (cmd.status, point, reason):
         return []  # already so: nothing to record

@@ -18,9 +18,9 @@ def start_item(state: SessionState, actor: Actor, cmd: StartItem, ctx: Context):
     require_status(state, "item.start", SessionStatus.OPEN)
     item = item_of(state, cmd.item)
     if state.active_item:
-        raise Conflict("item.active", f"item.start: end item '{state.active_item}' first")
+        raise Conflict("item.active", f"item.start: end item '{state.active_item}' first", {"action": "item.start", "item": state.active_item})
     if item.status is ItemStatus.DONE:
-        raise Conflict("item.state", f"item.start: item '{cmd.item}' is already done")
+        raise Conflict("item.state", f"item.start: item '{cmd.item}' is already done", {"action": "item.start", "item": cmd.item, "status": "done"})
     minutes = state.item(cmd.item).duration_min
     return [ItemStarted(at=ctx.now, item=cmd.item, ends_at=ctx.now + dt.timedelta(minutes=minutes))]
 
@@ -31,10 +31,10 @@ def end_item(state: SessionState, actor: Actor, cmd: EndItem, ctx: Context):
     require_status(state, "item.end", SessionStatus.OPEN)
     item = item_of(state, cmd.item)
     if item.status is not ItemStatus.ACTIVE:
-        raise Conflict("item.state", f"item.end: item '{cmd.item}' is {item.status.value}, not active")
+        raise Conflict("item.state", f"item.end: item '{cmd.item}' is {item.status.value}, not active", {"action": "item.end", "item": cmd.item, "status": item.status.value})
     for poll in state.polls.values():
         if poll.item == cmd.item and poll.status is PollStatus.OPEN:
-            raise Conflict("poll.open", f"item.end: close poll '{poll.id}' first")
+            raise Conflict("poll.open", f"item.end: close poll '{poll.id}' first", {"action": "item.end", "poll": poll.id})
     events = []
     if state.floor:
         events.append(SpeakerFinished(at=ctx.now, request=state.floor))

@@ -39,7 +39,7 @@ def outcome(rule: Rule, counts: dict[str, int], members: int, present: int) -> O
 def _poll_of(state: SessionState, poll_id: str) -> PollState:
     poll = state.polls.get(poll_id)
     if poll is None:
-        raise NotFound("poll.unknown", f"no poll '{poll_id}' in this session")
+        raise NotFound("poll.unknown", f"no poll '{poll_id}' in this session", {"poll": poll_id})
     return poll
 
 
@@ -54,13 +54,13 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
     require_status(state, "poll.open", SessionStatus.OPEN)
     item_of(state, cmd.item)
     if state.active_item != cmd.item:
-        raise Conflict("item.state", f"poll.open: item '{cmd.item}' is not the active item")
+        raise Conflict("item.state", f"poll.open: item '{cmd.item}' is not the active item", {"action": "poll.open", "item": cmd.item, "active": state.active_item})
     for poll in state.polls.values():
         if poll.status is PollStatus.OPEN:
-            raise Conflict("poll.open", f"poll.open: poll '{poll.id}' is still open; close it first")
+            raise Conflict("poll.open", f"poll.open: poll '{poll.id}' is still open; close it first", {"action": "poll.open", "poll": poll.id})
     spec = cmd.spec or state.item(cmd.item).poll
     if spec is None:
-        raise Invalid("poll.spec", f"poll.open: item '{cmd.item}' has no [items.poll]; send a 'spec'")
+        raise Invalid("poll.spec", f"poll.open: item '{cmd.item}' has no [items.poll]; send a 'spec'", {"action": "poll.open", "item": cmd.item})
     members = len(state.voting_members())
     present = len(_entitled(state))
     needed = quorum_needed(members, state.quorum)
@@ -68,6 +68,7 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
         raise Conflict(
             "quorum.not_met",
             f"quorum not met: {present} of {members} voting members present, {needed} needed",
+            {"action": "poll.open", "present": present, "needed": needed, "members": members, "quorum": state.agenda.session.quorum},
         )
     poll_id = f"p{len(state.polls) + 1}"
     return [
@@ -81,22 +82,22 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
 @decides(CastVote)
 def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if actor.person is None:
-        raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token")
+        raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token", {"action": "vote.cast", "role": actor.role.value})
     person = state.person(actor.person)
     if person is None or not person.voting:
-        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee")
+        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee", {"action": "vote.cast", "person": actor.person})
     require_status(state, "vote.cast", SessionStatus.OPEN)
     poll = _poll_of(state, cmd.poll)
     if poll.status is not PollStatus.OPEN:
-        raise Conflict("poll.closed", f"vote.cast: poll '{poll.id}' is closed; votes are no longer accepted")
+        raise Conflict("poll.closed", f"vote.cast: poll '{poll.id}' is closed; votes are no longer accepted", {"action": "vote.cast", "poll": poll.id})
     secret = poll.spec.ballot is BallotKind.SECRET
     if actor.person in poll.voters:
         same = ctx.ballot_key in poll.ballot_keys if secret else poll.choices.get(actor.person) is cmd.choice
         if same:
             return Decision(events=[], receipt=True)  # a retry: same receipt, nothing counted twice
-        raise Conflict("vote.already_cast", f"vote.cast: you have already voted in poll '{poll.id}' with another choice; a vote cannot be changed")
+        raise Conflict("vote.already_cast", f"vote.cast: you have already voted in poll '{poll.id}' with another choice; a vote cannot be changed", {"action": "vote.cast", "poll": poll.id})
     if not state.is_present(actor.person):
-        raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first")
+        raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first", {"action": "vote.cast", "person": actor.person})
     voted = len(poll.voters) + 1
     of = len(state.present_voters | poll.voters)  # the voter is among the present: checked above
     if secret:
@@ -117,7 +118,7 @@ def close_poll(state: SessionState, actor: Actor, cmd: ClosePoll, ctx: Context):
     require_status(state, "poll.close", SessionStatus.OPEN)
     poll = _poll_of(state, cmd.poll)
     if poll.status is not PollStatus.OPEN:
-        raise Conflict("poll.closed", f"poll.close: poll '{poll.id}' is already closed")
+        raise Conflict("poll.closed", f"poll.close: poll '{poll.id}' is already closed", {"action": "poll.close", "poll": poll.id})
     people = {p.id: p for p in state.voting_members()}
     entitled = _entitled(state, poll)
     members = sum(p.weight for p in people.values())

@@ -28,7 +28,7 @@ def note(state: SessionState, actor: Actor, cmd: RecordNote, ctx: Context):
     require_not_finalized(state, "note.record")
     item_of(state, cmd.item)
     if cmd.revises is not None and not any(n.seq == cmd.revises and n.item == cmd.item for n in state.notes):
-        raise NotFound("note.unknown", f"note.record: no note of item '{cmd.item}' was recorded at seq {cmd.revises}")
+        raise NotFound("note.unknown", f"note.record: no note of item '{cmd.item}' was recorded at seq {cmd.revises}", {"action": "note.record", "item": cmd.item, "seq": cmd.revises})
     return [NoteRecorded(at=ctx.now, item=cmd.item, text=nfc(cmd.text), revises=cmd.revises)]
 
 
@@ -54,7 +54,7 @@ def finalize(state: SessionState, actor: Actor, rendered: RenderedMinutes | None
     if rendered is None:
         raise Invalid("minutes.pdf", "minutes.finalize: no rendered PDF")
     if rendered.seq != state.seq:
-        raise Conflict("minutes.stale", "minutes.finalize: the log moved on while rendering; try again")
+        raise Conflict("minutes.stale", "minutes.finalize: the log moved on while rendering; try again", {"action": "minutes.finalize"})
     return [
         MinutesFinalized(
             at=ctx.now, sha256=rendered.sha256, size=rendered.size, head_hash=state.head, event_count=state.seq

@@ -63,29 +63,29 @@ def applies(event_type: type[E]) -> Callable:
 def allow(actor: Actor, action: str, *roles: Role) -> None:
     if actor.role not in roles:
         who = " or ".join(r.value for r in roles)
-        raise Forbidden("forbidden", f"{action} is for the {who}, not a {actor.role.value} token")
+        raise Forbidden("forbidden", f"{action} is for the {who}, not a {actor.role.value} token", {"action": action, "roles": [r.value for r in roles], "role": actor.role.value})
 
 
 def require_status(state: SessionState, action: str, *statuses: SessionStatus) -> None:
     if state.status not in statuses:
         need = " or ".join(s.value for s in statuses)
-        raise Conflict("session.state", f"{action} needs the session {need}; it is {state.status.value}")
+        raise Conflict("session.state", f"{action} needs the session {need}; it is {state.status.value}", {"action": action, "need": [s.value for s in statuses], "status": state.status.value})
 
 
 def require_not_finalized(state: SessionState, action: str) -> None:
     if state.minutes_sha256 is not None:
-        raise Conflict("minutes.final", f"{action}: the minutes are final; the record can no longer change")
+        raise Conflict("minutes.final", f"{action}: the minutes are final; the record can no longer change", {"action": action})
 
 
 def item_of(state: SessionState, item_id: str) -> ItemState:
     item = state.items.get(item_id)
     if item is None:
-        raise NotFound("item.unknown", f"no item '{item_id}' in this session")
+        raise NotFound("item.unknown", f"no item '{item_id}' in this session", {"item": item_id})
     return item
 
 
 def person_of(state: SessionState, person_id: str):
     person = state.person(person_id)
     if person is None:
-        raise NotFound("person.unknown", f"no person '{person_id}' in this session")
+        raise NotFound("person.unknown", f"no person '{person_id}' in this session", {"person": person_id})
     return person

@@ -22,10 +22,10 @@ def close_session(state: SessionState, actor: Actor, cmd: CloseSession, ctx: Con
     allow(actor, "session.close", Role.CHAIR)
     require_status(state, "session.close", SessionStatus.OPEN)
     if state.active_item:
-        raise Conflict("item.active", f"session.close: end item '{state.active_item}' first")
+        raise Conflict("item.active", f"session.close: end item '{state.active_item}' first", {"action": "session.close", "item": state.active_item})
     open_polls = [p.id for p in state.polls.values() if p.status is PollStatus.OPEN]
     if open_polls:
-        raise Conflict("poll.open", f"session.close: close poll '{open_polls[0]}' first")
+        raise Conflict("poll.open", f"session.close: close poll '{open_polls[0]}' first", {"action": "session.close", "poll": open_polls[0]})
     return [SessionClosed(at=ctx.now)]
 
 

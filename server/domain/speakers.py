@@ -13,7 +13,7 @@ from .state import ItemStatus, RequestStatus, SessionState, SessionStatus, Speak
 def _request_of(state: SessionState, request_id: str) -> SpeakerRequest:
     request = state.requests.get(request_id)
     if request is None:
-        raise NotFound("request.unknown", f"no speaker request '{request_id}' in this session")
+        raise NotFound("request.unknown", f"no speaker request '{request_id}' in this session", {"request": request_id})
     return request
 
 
@@ -24,27 +24,27 @@ def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context
         pass
     elif actor.role is Role.PERSON:
         if person_id not in (None, actor.person):
-            raise Forbidden("forbidden", "speaker.request: a member may only ask the floor for themself")
+            raise Forbidden("forbidden", "speaker.request: a member may only ask the floor for themself", {"action": "speaker.request", "role": actor.role.value})
         person_id = actor.person
     elif actor.role is Role.POINT:
         point_id = actor.point
         if person_id is not None and person_of(state, person_id).point != actor.point:
-            raise Forbidden("forbidden", f"speaker.request: '{person_id}' does not belong to point '{actor.point}'")
+            raise Forbidden("forbidden", f"speaker.request: '{person_id}' does not belong to point '{actor.point}'", {"action": "speaker.request", "person": person_id, "point": actor.point})
     else:
-        raise Forbidden("forbidden", f"speaker.request is not for a {actor.role.value} token")
+        raise Forbidden("forbidden", f"speaker.request is not for a {actor.role.value} token", {"action": "speaker.request", "role": actor.role.value})
     require_status(state, "speaker.request", SessionStatus.OPEN)
     item = item_of(state, cmd.item)
     if item.status is ItemStatus.DONE:
-        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done")
+        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done", {"action": "speaker.request", "item": cmd.item, "status": "done"})
     if person_id is not None:
         person = person_of(state, person_id)
         point_id = point_id or person.point or None
     elif actor.role is Role.CHAIR:
-        raise Conflict("speaker.person", "speaker.request: the chair must name the person")
+        raise Conflict("speaker.person", "speaker.request: the chair must name the person", {"action": "speaker.request"})
     for other in state.requests.values():
         same = other.person == person_id if person_id else (other.person is None and other.point == point_id)
         if same and other.item == cmd.item and other.status in (RequestStatus.QUEUED, RequestStatus.SPEAKING):
-            raise Conflict("speaker.duplicate", f"speaker.request: already {other.status.value} as '{other.id}'")
+            raise Conflict("speaker.duplicate", f"speaker.request: already {other.status.value} as '{other.id}'", {"action": "speaker.request", "request": other.id, "status": other.status.value})
     request_id = f"r{len(state.requests) + 1}"
     return [SpeakerRequested(at=ctx.now, request=request_id, item=cmd.item, person=person_id, point=point_id, by=actor.label())]
 
@@ -55,11 +55,11 @@ def grant(state: SessionState, actor: Actor, cmd: GrantSpeaker, ctx: Context):
     require_status(state, "speaker.grant", SessionStatus.OPEN)
     req = _request_of(state, cmd.request)
     if req.status is not RequestStatus.QUEUED:
-        raise Conflict("request.state", f"speaker.grant: request '{req.id}' is {req.status.value}, not queued")
+        raise Conflict("request.state", f"speaker.grant: request '{req.id}' is {req.status.value}, not queued", {"action": "speaker.grant", "request": req.id, "status": req.status.value})
     if state.active_item != req.item:
-        raise Conflict("item.state", f"speaker.grant: item '{req.item}' is not the active item")
+        raise Conflict("item.state", f"speaker.grant: item '{req.item}' is not the active item", {"action": "speaker.grant", "item": req.item, "active": state.active_item})
     if state.floor:
-        raise Conflict("speaker.floor", f"speaker.grant: request '{state.floor}' has the floor; finish it first")
+        raise Conflict("speaker.floor", f"speaker.grant: request '{state.floor}' has the floor; finish it first", {"action": "speaker.grant", "request": state.floor})
     return [SpeakerGranted(at=ctx.now, request=req.id)]
 
 
@@ -69,23 +69,23 @@ def finish(state: SessionState, actor: Actor, cmd: FinishSpeaker, ctx: Context):
     require_status(state, "speaker.finish", SessionStatus.OPEN)
     req = _request_of(state, cmd.request)
     if req.status is not RequestStatus.SPEAKING:
-        raise Conflict("request.state", f"speaker.finish: request '{req.id}' is {req.status.value}, not speaking")
+        raise Conflict("request.state", f"speaker.finish: request '{req.id}' is {req.status.value}, not speaking", {"action": "speaker.finish", "request": req.id, "status": req.status.value})
     return [SpeakerFinished(at=ctx.now, request=req.id)]
 
 
 @decides(WithdrawSpeaker)
 def withdraw(state: SessionState, actor: Actor, cmd: WithdrawSpeaker, ctx: Context):
     if actor.role not in (Role.CHAIR, Role.PERSON, Role.POINT):
-        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor")
+        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor", {"action": "speaker.withdraw", "role": actor.role.value})
     require_status(state, "speaker.withdraw", SessionStatus.OPEN)
     req = _request_of(state, cmd.request)
     own = (actor.role is Role.PERSON and actor.person == req.person) or (
         actor.role is Role.POINT and actor.point == req.point
     )
     if actor.role is not Role.CHAIR and not own:
-        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor")
+        raise Forbidden("forbidden", "speaker.withdraw is for the chair or whoever asked for the floor", {"action": "speaker.withdraw", "role": actor.role.value})
     if req.status is not RequestStatus.QUEUED:
-        raise Conflict("request.state", f"speaker.withdraw: request '{req.id}' is {req.status.value}, not queued")
+        raise Conflict("request.state", f"speaker.withdraw: request '{req.id}' is {req.status.value}, not queued", {"action": "speaker.withdraw", "request": req.id, "status": req.status.value})
     return [SpeakerWithdrawn(at=ctx.now, request=req.id, by=actor.label())]
 
 

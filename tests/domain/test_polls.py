@@ -271,6 +271,7 @@ def test_binding_poll_refuses_to_open_without_quorum():
         meeting.open()
     assert (refused.value.code, refused.value.status) == ("quorum.not_met", 409)
     assert refused.value.detail == "quorum not met: 12 of 30 voting members present, 16 needed"
+    assert refused.value.params == {"action": "poll.open", "present": 12, "needed": 16, "members": 30, "quorum": "1/2"}
     assert meeting.state.seq == seq and meeting.state.polls == {}
     for person in voters[12:15]:
         meeting.run(CHAIR, MarkAttendance(person=person, status=Status.PRESENT))

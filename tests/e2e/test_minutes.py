@@ -200,7 +200,7 @@ def test_record_is_closed_after_finalize(reference, token, body):
     head = session.snapshot()["seq"]
     response = session.command(getattr(session, token), **body)
     assert response.status_code == 409
-    assert response.json() == {"error": FINAL, "detail": FINAL_DETAIL.format(body["type"])}
+    assert response.json() == {"error": FINAL, "detail": FINAL_DETAIL.format(body["type"]), "params": {"action": body["type"]}}
     assert session.snapshot()["seq"] == head
 
 
@@ -295,7 +295,9 @@ def test_finalize_only_by_the_secretary_only_after_close(srv):
     def refused(token: str, status: int, code: str, detail: str) -> None:
         head = session.snapshot()["seq"]
         response = session.command(token, type="minutes.finalize")
-        assert (response.status_code, response.json()) == (status, {"error": code, "detail": detail})
+        body = response.json()
+        assert (response.status_code, body["error"], body["detail"]) == (status, code, detail)
+        assert body["params"]["action"] == "minutes.finalize"
         assert session.snapshot()["seq"] == head
 
     refused(session.secretary, 409, "session.state", "minutes.finalize needs the session closed; it is scheduled")
