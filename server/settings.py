@@ -11,7 +11,7 @@ import msgspec
 
 
 class Port(click.ParamType):
-    """A TCP port: a whole number from 1 to 65535 (the message says so, wherever the value came from)."""
+    """A TCP port: a whole number from 0 (any free port) to 65535; the message says so, wherever the value came from."""
 
     name = "port"
 
@@ -23,8 +23,8 @@ class Port(click.ParamType):
                 number = int(str(value).strip())
             except ValueError:
                 number = -1
-        if not 1 <= number <= 65535:
-            self.fail(f"{value!r} is not a port number (a whole number from 1 to 65535)", param, ctx)
+        if not 0 <= number <= 65535:
+            self.fail(f"{value!r} is not a port number (a whole number from 0 to 65535)", param, ctx)
         return number
 
 

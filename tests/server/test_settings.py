@@ -69,12 +69,12 @@ def test_a_bad_port_variable_is_one_line_that_says_what_to_do():
                           timeout=60, env={"PATH": "/usr/bin:/bin", "PHIENHOP_PORT": "abc"})
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == ("phienhop: $PHIENHOP_PORT: 'abc' is not a port number (a whole number from 1 to 65535). "
+    assert done.stderr == ("phienhop: $PHIENHOP_PORT: 'abc' is not a port number (a whole number from 0 to 65535). "
                            "Set $PHIENHOP_PORT to a valid value, or unset it.\n")
 
 
 def test_a_bad_port_flag_names_the_flag(capsys):
     """`phienhop serve --port 70000` exits 2 naming --port and where to read about it."""
     assert main(["serve", "--port", "70000"]) == 2
-    assert capsys.readouterr().err == ("phienhop: --port: '70000' is not a port number (a whole number from 1 to 65535). "
+    assert capsys.readouterr().err == ("phienhop: --port: '70000' is not a port number (a whole number from 0 to 65535). "
                                        "Give a valid value (see `phienhop serve --help`).\n")
