@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Callable
@@ -70,6 +71,18 @@ def _unknown_session(request: Request, exc: UnknownSession) -> Response:
     return Response({"error": "session.unknown", "detail": f"no session '{exc.args[0]}'"}, status_code=404)
 
 
+def _unexpected(request: Request, exc: Exception) -> Response:
+    """Anything unforeseen: logged with a request id (at ERROR, seen at the default level), answered in our shape."""
+    request_id = secrets.token_hex(6)
+    log.error("request %s: %s %s failed: %s: %s", request_id, request.method, request.url.path,
+              type(exc).__name__, exc, exc_info=exc)
+    return Response(
+        {"error": "internal", "detail": f"an unexpected error on the server; it is logged as request {request_id}",
+         "request_id": request_id},
+        status_code=500, headers={"X-Request-Id": request_id},
+    )
+
+
 def _store_failed(request: Request, exc: StoreFailed) -> Response:
     return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
 
@@ -79,7 +92,13 @@ class App(Litestar):
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "websocket" and live.session_of(scope["path"]) is not None:
-            return await live.serve(scope, receive, send, self)
+            try:
+                return await live.serve(scope, receive, send, self)
+            except Exception as exc:
+                request_id = secrets.token_hex(6)
+                log.error("request %s: live stream %s failed: %s: %s", request_id, scope["path"],
+                          type(exc).__name__, exc, exc_info=exc)
+                raise
         await super().__call__(scope, receive, send)
 
 
@@ -138,6 +157,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             AgendaError: sessions.agenda_error,
             UnknownSession: _unknown_session,
             StoreFailed: _store_failed,
+            Exception: _unexpected,
         },
         openapi_config=OpenAPIConfig(title="phienhop", version="1", path="/schema"),
         lifespan=[lifespan],

@@ -9,8 +9,6 @@ into one line that says what to fix, and returns the exit code instead of raisin
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
 import sys
 from pathlib import Path
 
@@ -22,18 +20,6 @@ from .settings import BY_NAME, Settings
 
 DEFAULT_AGENDA = str(REFERENCE)  # shipped in the package, so `serve` works from any directory
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class RedactTokens(logging.Filter):
-    """Blanks tokens in log lines: uvicorn logs WebSocket paths with their query (``?token=``) at INFO."""
-
-    _pattern = re.compile(r"(token=|/join/)[^&\s\"']+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "token=" in message or "/join/" in message:
-            record.msg, record.args = self._pattern.sub(r"\1***", message), ()
-        return True
 
 
 def setting_option(name: str, **overrides):
@@ -66,11 +52,14 @@ def cli() -> None:
 @setting_option("public_url")
 @setting_option("presence_debounce")
 @setting_option("follower_backlog")
+@setting_option("request_timeout")
+@setting_option("max_connections")
 @setting_option("log_level")
 @click.option("--agenda", "agenda", multiple=True, type=click.Path(dir_okay=False), envvar="PHIENHOP_AGENDA",
               show_envvar=True, help="agenda file to create at first start (default: the reference session); repeatable")
 @setting_option("no_sample")
-def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_backlog, log_level, agenda, no_sample) -> int:
+def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_backlog, request_timeout, max_connections,
+          log_level, agenda, no_sample) -> int:
     """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
 
     The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
@@ -88,6 +77,7 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
         db=db, host=host, port=port, agenda_dir=agenda_dir, public_url=public_url,
         admin_token=os.environ.get(BY_NAME["admin_token"].env, ""), agendas=agendas,
         presence_debounce=presence_debounce, follower_backlog=follower_backlog,
+        request_timeout=request_timeout, max_connections=max_connections,
     )
     for path in agendas:  # refuse a bad file before anything starts, with its key path
         try:
@@ -101,14 +91,18 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
 
     app = create_app(settings, announce=announce)
     announce(f"phienhop serving {settings.db} on {settings.base_url}  (Ctrl-C to stop)")
+    from . import guard, logs
+
+    limits = guard.Limits(settings.request_timeout,
+                          guard.connection_cap(settings.max_connections, guard.raise_descriptor_limit()))
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level=log_level.lower(), access_log=False,
         ws_max_size=16 * 1024, ws_ping_interval=10.0, ws_ping_timeout=10.0, timeout_graceful_shutdown=3,
         ws_per_message_deflate=False,  # deflate is per connection: it would compress every event once per follower
         ws="websockets-sansio",  # live.frame_writer writes each event's one frame straight to its transports
+        http=guard.guarded(limits),  # a deadline per request and a connection cap (guard.py)
     )
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar"):
-        logging.getLogger(name).addFilter(RedactTokens())
+    logs.install(log_level.lower(), secrets=(settings.admin_token,))
     uvicorn.Server(config).run()
     return 0
 

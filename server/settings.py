@@ -60,7 +60,11 @@ SETTINGS = [
             click.FloatRange(min=0)),
     Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", 256, "live events queued for one follower before it is cut off (close 4408) to resume",
             click.IntRange(min=1)),
-    Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "uvicorn's log level (tokens never appear in the log)",
+    Setting("request_timeout", "PHIENHOP_REQUEST_TIMEOUT", 10.0, "seconds a client has to send a whole request (headers and body) before it is answered 408 and let go",
+            click.FloatRange(min=0.1)),
+    Setting("max_connections", "PHIENHOP_MAX_CONNECTIONS", 0, "open connections at most, HTTP and WebSocket (0: as many as the descriptor limit allows, less 64)",
+            click.IntRange(min=0)),
+    Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "the log level (tokens never appear in the log, at any level)",
             click.Choice(LOG_LEVELS, case_sensitive=False)),
     Setting("no_sample", "PHIENHOP_NO_SAMPLE", False, "start with no agenda (sessions come from POST /api/sessions)", bool),
 ]
@@ -80,6 +84,8 @@ class Settings(msgspec.Struct):
     admin_token: str = _D["admin_token"]
     presence_debounce: float = _D["presence_debounce"]
     follower_backlog: int = _D["follower_backlog"]
+    request_timeout: float = _D["request_timeout"]
+    max_connections: int = _D["max_connections"]
     agendas: list[str] = msgspec.field(default_factory=list)
 
     @property

@@ -95,8 +95,9 @@ class Session:
 class Server:
     """``phienhop serve`` as a child process on a SQLite file; can be killed -9 and restarted."""
 
-    def __init__(self, db: Path, *extra: str, env: dict | None = None) -> None:
+    def __init__(self, db: Path, *extra: str, env: dict | None = None, prefix: tuple[str, ...] = ()) -> None:
         self.db = db
+        self.prefix = prefix  # a command the server runs under, e.g. ("prlimit", "--nofile=512")
         self.extra = extra
         self.env = env or {}
         self.port = 0
@@ -116,7 +117,7 @@ class Server:
         """Start on a new free port, or on ``port`` (e.g. the same one again after ``kill``)."""
         self.port = port or free_port()
         env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN, **self.env}
-        args = [sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(self.db), "--port", str(self.port)]
+        args = [*self.prefix, sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(self.db), "--port", str(self.port)]
         args += list(self.extra) or ["--no-sample"]
         self._log = open(self.output, "ab")
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -1,0 +1,123 @@
+"""Clients that never finish a request: let go after the deadline, capped, and /health answers throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+
+import httpx
+import pytest
+
+from tests.support import ADMIN, Server, require_tool
+
+ATTACKERS = 1000
+DESCRIPTORS = 512
+TIMEOUT = 2  # PHIENHOP_REQUEST_TIMEOUT for these tests; the default is 10
+
+
+async def _slow_client(port: int, closed: list, answers: list, stop: asyncio.Event) -> None:
+    """A request line, then one header byte a second, for as long as the server keeps the socket."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        closed.append(None)
+        return
+    opened = time.monotonic()
+    try:
+        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        await writer.drain()
+        while not stop.is_set():
+            try:
+                data = await asyncio.wait_for(reader.read(4096), 1.0)
+            except asyncio.TimeoutError:
+                writer.write(b"a")
+                await writer.drain()
+                continue
+            if not data:
+                break
+            answers.append(data.split(b"\r\n", 1)[0])
+    except OSError:
+        pass
+    finally:
+        closed.append(time.monotonic() - opened)
+        writer.close()
+
+
+@pytest.fixture
+def limited(tmp_path):
+    prlimit = require_tool("prlimit")
+    srv = Server(tmp_path / "phienhop.db", env={"PHIENHOP_REQUEST_TIMEOUT": str(TIMEOUT)},
+                 prefix=(prlimit, f"--nofile={DESCRIPTORS}")).start()
+    yield srv
+    srv.kill()
+
+
+async def test_slow_headers_are_dropped_and_health_answers_throughout(limited):
+    """1,000 clients dribbling headers at a 512-descriptor server: all let go, and /health answers all along."""
+    stop = asyncio.Event()
+    closed: list = []
+    answers: list = []
+    attack = [asyncio.create_task(_slow_client(limited.port, closed, answers, stop)) for _ in range(ATTACKERS)]
+    health = []
+    try:
+        async with httpx.AsyncClient(base_url=limited.base, timeout=20) as client:
+            while len(closed) < ATTACKERS:
+                r = await client.get("/health", headers={"Connection": "close"})
+                health.append(r.status_code)
+                done, _ = await asyncio.wait(attack, timeout=0.5)
+                if len(done) == ATTACKERS:
+                    break
+                if len(health) > 200:  # ~100 s: the server is holding them
+                    break
+    finally:
+        stop.set()
+        await asyncio.gather(*attack, return_exceptions=True)
+    assert len([c for c in closed if c is not None]) == ATTACKERS
+    assert set(health) == {200}
+    assert len(health) >= 2
+    # Each was either answered 408 at its deadline or closed to make room for a newer connection.
+    assert set(answers) <= {b"HTTP/1.1 408 Request Timeout"}
+    r = httpx.get(f"{limited.base}/health")
+    assert r.json() == {"status": "ok"}
+
+
+async def test_a_silent_connection_is_answered_408(limited):
+    """A client that connects and sends nothing gets our 408 in our error shape, then the socket closes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", limited.port)
+    data = await asyncio.wait_for(reader.read(), 30)
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 408 Request Timeout"
+    assert body == b'{"error":"request.timeout","detail":"the request did not arrive in time; send it again"}'
+
+
+async def test_a_slow_body_is_dropped(limited):
+    """An admin's request whose body trickles in past the deadline is answered 408 and closed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", limited.port)
+    writer.write(b"POST /api/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN.encode()
+                 + b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+    await writer.drain()
+    data = b""
+    while True:
+        try:
+            chunk = await asyncio.wait_for(reader.read(4096), 0.5)
+        except asyncio.TimeoutError:
+            writer.write(b" ")
+            await writer.drain()
+            continue
+        if not chunk:
+            break
+        data += chunk
+    writer.close()
+    statuses = [line for line in data.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    assert statuses == [b"HTTP/1.1 408 Request Timeout"]
+
+
+def test_prlimit_is_what_the_server_runs_under(limited):
+    """The server process really has the 512-descriptor limit the tests above rely on."""
+    limits = open(f"/proc/{limited.proc.pid}/limits").read()
+    if shutil.which("prlimit") and limited.prefix:
+        # prlimit execs the server: the pid is the server's own.
+        line = next(l for l in limits.splitlines() if l.startswith("Max open files"))
+        assert line.split()[3:5] == [str(DESCRIPTORS), str(DESCRIPTORS)]
