@@ -8,7 +8,7 @@ from .commands import MarkAttendance
 from .errors import Forbidden, Invalid, NotFound
 from .events import AttendanceMarked, Status
 from .registry import Context, applies, decides, person_of, require_not_finalized, require_status
-from .state import Mark, SessionState, SessionStatus
+from .state import Mark, PollStatus, SessionState, SessionStatus
 
 
 @decides(MarkAttendance)
@@ -55,7 +55,13 @@ def marked(state: SessionState, event: AttendanceMarked) -> None:
     state.attendance[event.person] = Mark(status=event.status, point=event.point, reason=event.reason, at=event.at)
     person = state.person(event.person)
     if person is not None and person.voting:
-        if event.status is Status.ABSENT:
-            state.present_voters.discard(event.person)
-        else:
+        present = event.status is not Status.ABSENT
+        if present == (event.person in state.present_voters):
+            return
+        if present:
             state.present_voters.add(event.person)
+        else:
+            state.present_voters.discard(event.person)
+        for poll in state.polls.values():  # a voter who leaves still counts in an open poll's 'of'
+            if poll.status is PollStatus.OPEN and event.person in poll.voters:
+                poll.gone += -1 if present else 1

@@ -99,7 +99,7 @@ def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if not state.is_present(actor.person):
         raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first", {"action": "vote.cast", "person": actor.person})
     voted = len(poll.voters) + 1
-    of = len(state.present_voters | poll.voters)  # the voter is among the present: checked above
+    of = len(state.present_voters) + poll.gone  # present ∪ voters; the voter is among the present: checked above
     if secret:
         if not ctx.ballot_key:
             raise Invalid("vote.ballot_key", "vote.cast: no ballot key for a secret poll")
@@ -155,6 +155,8 @@ def opened(state: SessionState, event: PollOpened) -> None:
 def voted(state: SessionState, event: VoteCast) -> None:
     poll = state.polls[event.poll]
     poll.voters.add(event.person)
+    if event.person not in state.present_voters:
+        poll.gone += 1
     if event.choice is not None:
         poll.choices[event.person] = event.choice
         poll.tally[event.choice.value] = poll.tally.get(event.choice.value, 0) + (event.weight or 1)

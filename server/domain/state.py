@@ -89,6 +89,7 @@ class PollState(msgspec.Struct):
     tally: dict[str, int] = msgspec.field(default_factory=dict)  # weight per choice, from ballots
     heads: dict[str, int] = msgspec.field(default_factory=dict)  # heads per choice
     ballot_keys: set[str] = msgspec.field(default_factory=set)  # receipts' hashes: no person in them
+    gone: int = 0  # voters not present now (derived): 'of' is present + gone, without a set union per vote
     result: Result | None = None
 
 

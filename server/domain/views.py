@@ -13,7 +13,7 @@ def snapshot(state: SessionState) -> dict:
     data = msgspec.to_builtins(state)
     del data["present_voters"]  # a lookup derived from the attendance, not news
     for poll_id, poll in data["polls"].items():
-        del poll["ballot_keys"]
+        del poll["ballot_keys"], poll["gone"]
         live = state.polls[poll_id]
         if live.status is PollStatus.OPEN and live.spec.ballot is Ballot.SECRET:
             poll["tally"], poll["heads"] = {}, {}

@@ -259,6 +259,18 @@ def test_vote_events_count_voted_of_entitled():
     assert closed.entitled == ["chu-toa", "tv-1", "tv-2", "tv-3"]
 
 
+def test_voter_who_leaves_and_returns_is_entitled_once():
+    """A voter marked absent and then present again counts once in a later vote's 'of', not twice."""
+    meeting = Meeting(voters=5).ready(["chu-toa", "tv-1", "tv-2"])
+    meeting.open()
+    meeting.vote("tv-1", "yes")
+    meeting.run(CHAIR, MarkAttendance(person="tv-1", status=Status.ABSENT, reason="left early"))
+    meeting.run(CHAIR, MarkAttendance(person="tv-1", status=Status.PRESENT))
+    meeting.run(CHAIR, MarkAttendance(person="tv-1", status=Status.ONLINE, point="tra-vinh"))
+    second = meeting.vote("tv-2", "no").events[0]
+    assert (second.voted, second.of) == (2, 3)
+
+
 # -- quorum ----------------------------------------------------------------------------------
 
 
