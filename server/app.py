@@ -163,7 +163,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         lifespan=[lifespan],
         logging_config=None,
     )
-    app.state.engine = engine
+    app.state.engine, app.state.minutes = engine, minutes_service  # the commands route reads these: no DI per vote
     app.state.hub, app.state.presence = hub, presence  # the live stream reads these: no DI per connection
     app.state.admin_token = settings.admin_token
     app.state.settings = settings

@@ -33,8 +33,22 @@ class Principal(msgspec.Struct, frozen=True):
         return self.grant.actor
 
 
+def _raw_header(connection: ASGIConnection, name: bytes) -> str:
+    """One request header, or "": from the ASGI scope for Litestar's connections (names are lower-case there).
+
+    Cheaper than Litestar's ``connection.headers``, which builds a case-insensitive multidict per
+    request; the live stream's handshake (``api.live``) already holds its headers as a dict.
+    """
+    if not isinstance(connection, ASGIConnection):
+        return connection.headers.get(name.decode("latin-1"), "")
+    for key, value in connection.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
 def token_from(connection: ASGIConnection, allow_query: bool) -> tuple[str | None, str]:
-    header = connection.headers.get("authorization", "")
+    header = _raw_header(connection, b"authorization")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
@@ -42,7 +56,7 @@ def token_from(connection: ASGIConnection, allow_query: bool) -> tuple[str | Non
         return value.strip(), "bearer"
     if allow_query and connection.query_params.get("token"):
         return connection.query_params["token"], "query"
-    cookie = connection.cookies.get(COOKIE)
+    cookie = connection.cookies.get(COOKIE) if _raw_header(connection, b"cookie") else None
     if cookie:
         return cookie, "cookie"
     return None, ""
@@ -79,13 +93,21 @@ def same_origin(connection: ASGIConnection) -> bool:
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):
-    """Authenticates every HTTP route not marked ``exclude_from_auth``."""
+    """Authenticates every HTTP route not marked ``exclude_from_auth``.
+
+    A route with a ``{session_id}`` in its path is also checked here for the token's session
+    (403 otherwise), as ``of_this_session`` does as a guard: the commands route relies on this
+    check alone, because Litestar copies the route handler for every guard on every request.
+    """
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         principal = resolve(connection, connection.app.state.admin_token)
         if principal.via == "cookie" and connection.scope.get("method", "GET") not in SAFE_METHODS:
             if not same_origin(connection):
                 raise PermissionDeniedException(detail="cross-site request refused: the Origin is not this server")
+        session = connection.scope.get("path_params", {}).get("session_id")
+        if session is not None and principal.grant.session != session and principal.actor.role is not Role.ADMIN:
+            raise PermissionDeniedException(detail=f"this token is not for session '{session}'")
         return AuthenticationResult(user=principal, auth=principal.via)
 
 
