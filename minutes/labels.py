@@ -29,9 +29,13 @@ class Labels(msgspec.Struct, frozen=True):
     poll: str
     ballot_label: str
     rule_label: str
-    quorum: str
+    quorum_open: str  # the quorum as checked when the poll opened (heads)
+    quorum_consultative: str  # a consultative poll checks no quorum
+    present_close: str  # heads present at the close
+    present_close_weighted: str  # heads and weights present at the close
     poll_time: str
-    tally_head: tuple[str, str, str]
+    tally_head: tuple[str, str, str]  # every weight is 1: votes are heads
+    tally_head_weighted: tuple[str, str, str, str]  # heads and weights apart, the share of all weight
     tally: dict[str, str]
     result: str
     outcomes: dict[str, str]
@@ -74,9 +78,22 @@ VI = Labels(
     poll="Biểu quyết:",
     ballot_label="Hình thức:",
     rule_label="nguyên tắc thông qua:",
-    quorum="Có mặt {}/{} thành viên; tỷ lệ tối thiểu {}.",
+    quorum_open=(
+        "Khi mở biểu quyết: có mặt {present}/{members} thành viên có quyền biểu quyết; số thành viên tối thiểu "
+        "phải có mặt: {needed} (quá {quorum} tổng số thành viên)."
+    ),
+    quorum_consultative=(
+        "Biểu quyết thăm dò ý kiến, không yêu cầu số thành viên tối thiểu; khi mở biểu quyết có mặt "
+        "{present}/{members} thành viên có quyền biểu quyết."
+    ),
+    present_close="Khi kết thúc biểu quyết: có mặt {present}/{members} thành viên.",
+    present_close_weighted=(
+        "Khi kết thúc biểu quyết: có mặt {present}/{members} thành viên, "
+        "{wpresent}/{wmembers} phiếu theo trọng số."
+    ),
     poll_time="Mở biểu quyết: {}; kết thúc: {}.",
     tally_head=("", "Số phiếu", "Tỷ lệ/tổng số thành viên"),
+    tally_head_weighted=("", "Số thành viên", "Số phiếu theo trọng số", "Tỷ lệ/tổng số phiếu theo trọng số"),
     tally={
         "yes": "Tán thành",
         "no": "Không tán thành",
@@ -134,9 +151,21 @@ EN = Labels(
     poll="Vote on:",
     ballot_label="Form:",
     rule_label="adoption rule:",
-    quorum="Present {}/{} members; quorum {}.",
+    quorum_open=(
+        "When the vote opened: {present} of {members} voting members present; quorum: {needed} members "
+        "(more than {quorum} of all members)."
+    ),
+    quorum_consultative=(
+        "Consultative vote, no quorum required; when the vote opened, {present} of {members} voting members "
+        "were present."
+    ),
+    present_close="When the vote closed: {present} of {members} members present.",
+    present_close_weighted=(
+        "When the vote closed: {present} of {members} members present, {wpresent} of {wmembers} weighted votes."
+    ),
     poll_time="Vote opened: {}; closed: {}.",
     tally_head=("", "Votes", "Share of all members"),
+    tally_head_weighted=("", "Members", "Weighted votes", "Share of all weighted votes"),
     tally={"yes": "Yes", "no": "No", "abstain": "Abstain", "not_voted": "Not voted"},
     result="Result:",
     outcomes={

@@ -40,20 +40,28 @@ class RollEntry(msgspec.Struct):
 
 
 class PollResult(msgspec.Struct):
+    """One closed poll. Heads (members) and weights (votes by weight) are kept apart, each labelled."""
+
     subject: str  # what was put to the vote (item title)
-    ballot: str  # "named" | "secret"
+    ballot: str  # "named" | "secret" | "hands"
     rule: str  # "simple" | "more-than-half-of-present" | "more-than-half-of-members" | "two-thirds-of-members" | "consultative"
     yes: int  # weighted counts
     no: int
     abstain: int
-    not_voted: int  # weighted weight of entitled members who did not vote
-    entitled: int  # weighted total of voting members (members)
-    present: int  # weighted voting members present when the poll opened
+    not_voted: int  # weight of the voting members who did not vote
+    entitled: int  # total weight of all voting members
+    present: int  # weight present at the close (and anyone who voted)
     quorum: str  # e.g. "1/2"
     outcome: str  # "adopted" | "rejected" | "consultative"
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     roll: list[RollEntry] = []  # named ballots only
+    members: int = 0  # voting members, by head
+    present_at_open: int = 0  # voting members present when the poll opened, by head: the quorum check
+    needed: int = 0  # heads the quorum needed when it opened
+    present_at_close: int = 0  # voting members present at the close (and anyone who voted), by head
+    weighted: bool = False  # some member's weight is not 1: print heads and weights apart
+    heads: dict[str, int] | None = None  # heads per "yes", "no", "abstain", "not_voted"; None when withheld
 
 
 class ItemMinutes(msgspec.Struct):

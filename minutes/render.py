@@ -14,7 +14,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .labels import LABELS, Labels
-from .model import MinutesDoc, Person
+from .model import MinutesDoc, Person, PollResult
 from .watermark import watermark_uri
 
 __all__ = ["render_html", "render_pdf"]
@@ -89,6 +89,38 @@ def _percent(count: int, total: int, language: str) -> str:
     return text.replace(".", ",") if language == "vi" else text
 
 
+def _poll_view(poll: PollResult, labels: Labels, lang: str) -> dict:
+    """A poll's statement lines and tally, heads and weights apart and each labelled.
+
+    The quorum is stated as it was checked, when the poll opened; presence at the close apart.
+    """
+    if poll.rule == "consultative":
+        quorum = labels.quorum_consultative.format(present=poll.present_at_open, members=poll.members)
+    else:
+        quorum = labels.quorum_open.format(
+            present=poll.present_at_open, members=poll.members, needed=poll.needed, quorum=poll.quorum
+        )
+    if poll.weighted:
+        present = labels.present_close_weighted.format(
+            present=poll.present_at_close, members=poll.members, wpresent=poll.present, wmembers=poll.entitled
+        )
+    else:
+        present = labels.present_close.format(present=poll.present_at_close, members=poll.members)
+    keys = ("yes", "no", "abstain", "not_voted")
+    weights = {"yes": poll.yes, "no": poll.no, "abstain": poll.abstain, "not_voted": poll.not_voted}
+    share = {k: _percent(weights[k], poll.entitled, lang) for k in keys}
+    if not poll.weighted:
+        head = list(labels.tally_head)
+        rows = [(labels.tally[k], [str(weights[k]), share[k]]) for k in keys]
+    elif poll.heads is not None:
+        head = list(labels.tally_head_weighted)
+        rows = [(labels.tally[k], [str(poll.heads[k]), str(weights[k]), share[k]]) for k in keys]
+    else:  # a weighted secret poll publishes weights only
+        head = [labels.tally_head_weighted[0], *labels.tally_head_weighted[2:]]
+        rows = [(labels.tally[k], [str(weights[k]), share[k]]) for k in keys]
+    return {"quorum": quorum, "present": present, "head": head, "rows": rows}
+
+
 def _person(person: Person) -> str:
     """Name followed by position, as a line in an attendance list."""
     return f"{person.name}, {person.position}" if person.position else person.name
@@ -138,7 +170,7 @@ def render_html(doc: MinutesDoc) -> str:
         closing=closing,
         when=when,
         clock=clock,
-        percent=lambda count, total: _percent(count, total, lang),
+        poll_view=lambda poll: _poll_view(poll, labels, lang),
         person=_person,
         at_point=lambda name: _at_point(name, labels),
         watermark=watermark_uri,

@@ -85,8 +85,7 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
                 started_at=local(live.started_at), ended_at=local(live.ended_at),
                 speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall, zone),
                 notes=[n.text for n in state.notes if n.item == item.id],
-                polls=[_poll_result(item.title, p, people, agenda.session.quorum, zone)
-                       for p in polls_by_item.get(item.id, [])],
+                polls=[_poll_result(state, item.title, p, people, zone) for p in polls_by_item.get(item.id, [])],
                 conclusions=[c.text for c in state.conclusions if c.item == item.id],
             )
         )
@@ -104,8 +103,8 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
     """Who had the floor, in the order they first had it, each once, with the point they spoke from."""
     speakers: list[m.Speaker] = []
     seen: set[tuple[str | None, str | None]] = set()
-    # Grant times are kept to the millisecond; ties keep the order the requests were made in.
-    for r in sorted(granted, key=lambda r: r.granted_at):
+    # In log order: grants committed together share their millisecond, so times can tie.
+    for r in sorted(granted, key=lambda r: r.granted_seq):
         key = (r.person, None) if r.person else (None, r.point)
         if key in seen:
             continue
@@ -125,14 +124,22 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
     return speakers
 
 
-def _poll_result(subject: str, poll, people: dict, quorum: str, zone: dt.tzinfo) -> m.PollResult:
+def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt.tzinfo) -> m.PollResult:
     r = poll.result
+    voting = state.voting_members()
+    weighted = any(p.weight != 1 for p in voting)
+    heads = None
+    if r.votes:  # withheld for a weighted secret poll: heads beside weights would name a heavy voter
+        heads = {c: r.votes.get(c, 0) for c in ("yes", "no", "abstain")}
+        heads["not_voted"] = poll.members - sum(heads.values())
     return m.PollResult(
         subject=subject, ballot=poll.spec.ballot.value, rule=poll.spec.rule.value,
         yes=r.counts.get("yes", 0), no=r.counts.get("no", 0), abstain=r.counts.get("abstain", 0),
-        not_voted=r.not_voted, entitled=r.members, present=r.present, quorum=quorum, outcome=r.outcome.value,
-        opened_at=in_zone(poll.opened_at, zone), closed_at=in_zone(poll.closed_at, zone),
+        not_voted=r.not_voted, entitled=r.members, present=r.present, quorum=state.agenda.session.quorum,
+        outcome=r.outcome.value, opened_at=in_zone(poll.opened_at, zone), closed_at=in_zone(poll.closed_at, zone),
         roll=[m.RollEntry(name=people[e.person].name, choice=e.choice.value) for e in (r.roll or [])],
+        members=poll.members, present_at_open=poll.present_at_open, needed=poll.needed,
+        present_at_close=r.present_heads, weighted=weighted, heads=heads,
     )
 
 

@@ -186,4 +186,5 @@ def closed(state: SessionState, event: PollClosed) -> None:
     poll.result = Result(
         counts=event.counts, votes=event.votes, members=event.members, present=event.present,
         voted=event.voted, not_voted=event.not_voted, outcome=event.outcome, roll=event.roll,
+        present_heads=len(event.entitled),
     )

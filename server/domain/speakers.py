@@ -101,6 +101,7 @@ def granted(state: SessionState, event: SpeakerGranted) -> None:
     req = state.requests[event.request]
     req.status = RequestStatus.SPEAKING
     req.granted_at = event.at
+    req.granted_seq = event.seq
     state.floor = req.id
 
 

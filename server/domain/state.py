@@ -60,6 +60,7 @@ class SpeakerRequest(msgspec.Struct):
     status: RequestStatus = RequestStatus.QUEUED
     requested_at: dt.datetime | None = None
     granted_at: dt.datetime | None = None
+    granted_seq: int = 0  # the seq of the grant: the order speakers had the floor (times can tie)
     finished_at: dt.datetime | None = None
 
 
@@ -67,11 +68,12 @@ class Result(msgspec.Struct):
     counts: dict[str, int]
     votes: dict[str, int]
     members: int
-    present: int
+    present: int  # weight present at the close (and anyone who voted)
     voted: int
     not_voted: int
     outcome: Outcome
     roll: list[RollEntry] | None = None
+    present_heads: int = 0  # voting members present at the close (and anyone who voted), by head
 
 
 class PollState(msgspec.Struct):

@@ -112,7 +112,9 @@ def test_final_minutes_say_what_happened(reference):
         agenda["session"]["title"],
         f"Chủ trì: {names[agenda['session']['chair']]}",
         f"Thư ký: {names[agenda['session']['secretary']]}",
-        "Có mặt 13/16 thành viên; tỷ lệ tối thiểu 1/2.",
+        "Khi mở biểu quyết: có mặt 13/16 thành viên có quyền biểu quyết; số thành viên tối thiểu phải có mặt: 9 "
+        "(quá 1/2 tổng số thành viên).",
+        "Khi kết thúc biểu quyết: có mặt 13/16 thành viên.",
         "nguyên tắc thông qua: quá nửa tổng số thành viên.",
         f"Tán thành {yes} 62,50%",
         f"Không tán thành {no} 12,50%",

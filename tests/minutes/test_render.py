@@ -65,6 +65,10 @@ def make_doc(*, language: str = "vi", draft: bool = True, **changes) -> MinutesD
         opened_at=at(15, 2),
         closed_at=at(15, 7),
         roll=roll,
+        members=20,
+        present_at_open=17,
+        needed=11,
+        present_at_close=17,
     )
     secret = PollResult(
         subject="Nhân sự Tổ giúp việc",
@@ -194,7 +198,9 @@ def test_polls_show_counts_rule_and_outcome(draft_text):
     for expected in (
         "Hình thức: biểu quyết công khai; nguyên tắc thông qua: quá nửa tổng số thành viên.",
         "Hình thức: bỏ phiếu kín; nguyên tắc thông qua: ít nhất hai phần ba tổng số thành viên.",
-        "Có mặt 17/20 thành viên; tỷ lệ tối thiểu 1/2.",
+        "Khi mở biểu quyết: có mặt 17/20 thành viên có quyền biểu quyết; số thành viên tối thiểu phải có mặt: 11 "
+        "(quá 1/2 tổng số thành viên).",
+        "Khi kết thúc biểu quyết: có mặt 17/20 thành viên.",
         "Tán thành 9 45,00%",
         "Không tán thành 4 20,00%",
         "Không biểu quyết 4 20,00%",

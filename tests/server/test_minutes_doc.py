@@ -39,3 +39,21 @@ def test_every_datetime_keeps_its_offset_across_the_worker_boundary():
     assert len(sent) == 8
     assert [(x, x.utcoffset()) for x in received] == [(x, x.utcoffset()) for x in sent]
     assert back.starts_at.hour == 5 and back.closed_at.utcoffset() == -dt.timedelta(hours=3, minutes=30)
+
+
+def test_speakers_follow_the_log_when_grant_times_tie():
+    """Two grants stamped in the same millisecond (one group commit): the minutes follow seq, not the request order."""
+    from phienhop.server.minutes_doc import minutes_doc
+    from tests.domain import builder
+    from tests.domain.builder import CHAIR, run
+
+    state = builder.opened()  # every event of the builder carries the same moment
+    run(state, CHAIR, type="item.start", item="khai-mac")
+    run(state, CHAIR, type="speaker.request", item="khai-mac", person="tv-1")  # r1: A asks first
+    run(state, CHAIR, type="speaker.request", item="khai-mac", person="tv-2")  # r2: B asks second
+    for request in ("r2", "r1"):
+        run(state, CHAIR, type="speaker.grant", request=request)
+        run(state, CHAIR, type="speaker.finish", request=request)
+    assert state.requests["r1"].granted_at == state.requests["r2"].granted_at
+    doc = minutes_doc(state, draft=True)
+    assert [s.person.name for s in doc.items[0].speakers] == ["Thành viên Số 2", "Thành viên Số 1"]

@@ -28,11 +28,11 @@ const APPLY = {
   "speaker.requested": (s, e) => {
     s.requests[e.request] = {
       id: e.request, item: e.item, person: e.person ?? null, point: e.point ?? null, status: "queued",
-      requested_at: e.at, granted_at: null, finished_at: null,
+      requested_at: e.at, granted_at: null, granted_seq: 0, finished_at: null,
     };
   },
   "speaker.granted": (s, e) => {
-    Object.assign(s.requests[e.request], { status: "speaking", granted_at: e.at });
+    Object.assign(s.requests[e.request], { status: "speaking", granted_at: e.at, granted_seq: e.seq });
     s.floor = e.request;
   },
   "speaker.finished": (s, e) => {
@@ -63,7 +63,7 @@ const APPLY = {
     p.closed_at = e.at;
     p.result = {
       counts: e.counts, votes: e.votes, members: e.members, present: e.present, voted: e.voted,
-      not_voted: e.not_voted, outcome: e.outcome, roll: e.roll ?? null,
+      not_voted: e.not_voted, outcome: e.outcome, roll: e.roll ?? null, present_heads: e.entitled.length,
     };
   },
 

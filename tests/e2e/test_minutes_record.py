@@ -1,0 +1,149 @@
+"""What the minutes state, through the path a download takes: HTTP, the render worker, pdftotext.
+
+Each test is one failing input of issue 9 (quorum, weights, absences, speaker order, byte-order
+marks, layout), with the exact words in Vietnamese and in English.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support import Session, require_tool, small_agenda
+
+
+def pdf_text(session: Session, tmp_path: Path, mode: str = "-layout") -> str:
+    """The minutes as the secretary downloads them, as pdftotext reads them, whitespace collapsed.
+
+    ``-raw`` reads a table cell by cell (a header that wraps in its cell stays one phrase).
+    """
+    r = session.server.http.get(f"/api/sessions/{session.id}/minutes.pdf",
+                                headers={"Authorization": f"Bearer {session.secretary}"})
+    assert r.status_code == 200, r.text
+    path = tmp_path / f"minutes-{session.id}.pdf"
+    path.write_bytes(r.content)
+    out = subprocess.run([require_tool("pdftotext"), mode, str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return " ".join(out.split())
+
+
+def new(answer: dict, kind: str, key: str) -> str:
+    return next(e[key] for e in answer["events"] if e["type"] == kind)
+
+
+def start_vote(session: Session, present: list[str]) -> str:
+    """Open the session, mark ``present`` in the hall, start the draft item and open its poll."""
+    session.ok(session.chair, type="session.open")
+    for person in present:
+        session.ok(session.chair, type="attendance.mark", person=person, status="present")
+    session.ok(session.chair, type="item.start", item="du-thao")
+    return new(session.ok(session.chair, type="poll.open", item="du-thao"), "poll.opened", "poll")
+
+
+# -- 2. the quorum as checked, presence at the close apart ------------------------------------------
+
+QUORUM = {
+    "vi": [
+        "Khi mở biểu quyết: có mặt 6/6 thành viên có quyền biểu quyết; số thành viên tối thiểu phải có mặt: 4 "
+        "(quá 1/2 tổng số thành viên).",
+        "Khi kết thúc biểu quyết: có mặt 1/6 thành viên.",
+        "Số phiếu Tỷ lệ/tổng số thành viên",
+        "Tán thành 1 16,67%", "Không tán thành 0 0,00%", "Không biểu quyết 0 0,00%",
+        "Không tham gia biểu quyết 5 83,33%",
+        "Kết quả: THÔNG QUA",
+    ],
+    "en": [
+        "When the vote opened: 6 of 6 voting members present; quorum: 4 members (more than 1/2 of all members).",
+        "When the vote closed: 1 of 6 members present.",
+        "Votes Share of all members",
+        "Yes 1 16.67%", "No 0 0.00%", "Abstain 0 0.00%", "Not voted 5 83.33%",
+        "Result: ADOPTED",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_quorum_is_stated_as_checked_when_the_poll_opened(srv, tmp_path, language):
+    """Six present when the poll opens, five leave, one votes yes: the quorum line is the opening's, the close's apart."""
+    session = srv.create(small_agenda(voters=6, language=language))
+    voters = ["chu-toa"] + [f"tv-{i}" for i in range(1, 6)]
+    poll = start_vote(session, voters)
+    for person in voters[1:]:
+        session.ok(session.chair, type="attendance.mark", person=person, status="absent")
+    session.ok(session.person("chu-toa"), type="vote.cast", poll=poll, choice="yes")
+    session.ok(session.chair, type="poll.close", poll=poll)
+    text = pdf_text(session, tmp_path, "-raw")
+    assert [p for p in QUORUM[language] if p not in text] == []
+    assert "Có mặt 1/6 thành viên; tỷ lệ tối thiểu 1/2." not in text
+
+
+# -- 3. heads are heads, weights are weights ---------------------------------------------------------
+
+WEIGHTS = {
+    ("vi", "named"): [
+        "Khi mở biểu quyết: có mặt 4/4 thành viên có quyền biểu quyết; số thành viên tối thiểu phải có mặt: 3 "
+        "(quá 1/2 tổng số thành viên).",
+        "Khi kết thúc biểu quyết: có mặt 4/4 thành viên, 10/10 phiếu theo trọng số.",
+        "Tán thành 1 7 70,00%", "Không tán thành 2 2 20,00%", "Không biểu quyết 0 0 0,00%",
+        "Không tham gia biểu quyết 1 1 10,00%",
+    ],
+    ("en", "named"): [
+        "When the vote opened: 4 of 4 voting members present; quorum: 3 members (more than 1/2 of all members).",
+        "When the vote closed: 4 of 4 members present, 10 of 10 weighted votes.",
+        "Yes 1 7 70.00%", "No 2 2 20.00%", "Abstain 0 0 0.00%", "Not voted 1 1 10.00%",
+    ],
+    ("vi", "secret"): [
+        "Khi kết thúc biểu quyết: có mặt 4/4 thành viên, 10/10 phiếu theo trọng số.",
+        "Tán thành 7 70,00%", "Không tán thành 2 20,00%", "Không biểu quyết 0 0,00%",
+        "Không tham gia biểu quyết 1 10,00%",
+    ],
+    ("en", "secret"): [
+        "When the vote closed: 4 of 4 members present, 10 of 10 weighted votes.",
+        "Yes 7 70.00%", "No 2 20.00%", "Abstain 0 0.00%", "Not voted 1 10.00%",
+    ],
+}
+WEIGHT_HEADS = {  # the column heads, each saying what it counts
+    "vi": ("Số thành viên", "Số phiếu theo trọng số", "Tỷ lệ/tổng số phiếu theo trọng số"),
+    "en": ("Members", "Weighted votes", "Share of all weighted votes"),
+}
+
+
+@pytest.mark.parametrize("language, ballot", [("vi", "named"), ("en", "named"), ("vi", "secret"), ("en", "secret")])
+def test_weights_and_heads_are_printed_apart_each_labelled(srv, tmp_path, language, ballot):
+    """Weights 7, 1, 1, 1: the weight-7 member votes yes, two vote no; members and weighted votes are each labelled."""
+    agenda = small_agenda(voters=4, language=language, ballot=ballot)
+    next(p for p in agenda["people"] if p["id"] == "chu-toa")["weight"] = 7
+    session = srv.create(agenda)
+    poll = start_vote(session, ["chu-toa", "tv-1", "tv-2", "tv-3"])
+    for person, choice in (("chu-toa", "yes"), ("tv-1", "no"), ("tv-2", "no")):
+        session.ok(session.person(person), type="vote.cast", poll=poll, choice=choice)
+    session.ok(session.chair, type="poll.close", poll=poll)
+    text = pdf_text(session, tmp_path, "-raw")
+    assert [p for p in WEIGHTS[(language, ballot)] if p not in text] == []
+    heads = WEIGHT_HEADS[language] if ballot == "named" else WEIGHT_HEADS[language][1:]
+    assert [h for h in heads if h not in text] == []
+    if ballot == "secret":  # heads per choice would name how the weight-7 member voted
+        assert WEIGHT_HEADS[language][0] not in text
+    assert "Có mặt 10/10 thành viên" not in text
+
+
+# -- 5. speakers in log order ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language, label", [("vi", "Ý kiến phát biểu:"), ("en", "Speakers:")])
+def test_speakers_are_listed_in_the_order_they_had_the_floor(srv, tmp_path, language, label):
+    """A asks first, B second; the chair gives B the floor first: the minutes list B, then A."""
+    session = srv.create(small_agenda(language=language))
+    session.ok(session.chair, type="session.open")
+    for person in ("chu-toa", "tv-1", "tv-2"):
+        session.ok(session.chair, type="attendance.mark", person=person, status="present")
+    session.ok(session.chair, type="item.start", item="khai-mac")
+    a = new(session.ok(session.person("tv-1"), type="speaker.request", item="khai-mac"), "speaker.requested", "request")
+    b = new(session.ok(session.person("tv-2"), type="speaker.request", item="khai-mac"), "speaker.requested", "request")
+    for request in (b, a):
+        session.ok(session.chair, type="speaker.grant", request=request)
+        session.ok(session.chair, type="speaker.finish", request=request)
+    text = pdf_text(session, tmp_path)
+    assert f"{label} 1. Thành viên Số 2, Ủy viên 2. Thành viên Số 1, Ủy viên" in text
