@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-SKIPPED_FIELDS = ("seq", "type", "at", "agenda")  # agenda: the whole file, in session.created
+SKIPPED_FIELDS = ("seq", "type", "at", "v", "agenda")  # v: the schema version; agenda: the whole file, in session.created
 
 
 def _value(value: Any) -> str:
@@ -24,7 +24,7 @@ def _value(value: Any) -> str:
 
 
 def plain_line(event: dict) -> str:
-    """``seq type key=value ...``: every field but seq, type, at (and a created session's agenda)."""
+    """``seq type key=value ...``: every field but seq, type, at, v (and a created session's agenda)."""
     fields = " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in SKIPPED_FIELDS)
     return f"{event.get('seq')} {event.get('type')}" + (f" {fields}" if fields else "")
 

@@ -1,12 +1,22 @@
 """Events: the only things ever written to a session's log.
 
-Each is a flat JSON object: ``type``, ``seq``, ``at``, then its own fields.
+Each is a flat JSON object: ``type``, ``seq``, ``at``, ``v``, then its own fields.
+
+Events outlive the code that wrote them, so each type has a schema version (``VERSION``, written
+as ``"v"``; logs from before versions existed have no ``"v"``, which means 1) and reading upcasts
+an old event step by step, x → x+1, to the current shape before it becomes a struct. Stored bytes
+are never rewritten: they are what the hash chain covers. Changing a type's fields in a way an old
+event would not decode as (a rename, a removal, a new field without a default, a changed meaning;
+for ``session.created`` the same goes for any field of the agenda) means: raise its ``VERSION``
+and register an ``@upcaster(tag, old_version)`` that turns the old dict into the new one.
+tests/server/test_event_versions.py opens a database written by every earlier release.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any, Callable, ClassVar
 
 import msgspec
 
@@ -34,8 +44,11 @@ class Outcome(enum.Enum):
 
 
 class Event(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=False):
+    VERSION: ClassVar[int] = 1  # this type's schema version; raise it with an upcaster from the old one
+
     seq: int = 0
     at: dt.datetime
+    v: int = 1  # the schema version the bytes were written in (absent in logs before versions: 1)
 
 
 def _tag(name: str) -> dict:
@@ -186,14 +199,98 @@ AnyEvent = (
     | PointOffline
 )
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(AnyEvent)
+Upcast = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class UnknownVersion(ValueError):
+    """An event written by a newer phienhop (its ``v`` is above this code's ``VERSION``)."""
+
+
+class Codec:
+    """Encodes events stamped with their type's version and decodes any version, upcasting old ones.
+
+    ``types``: the event structs (a union's members); ``upcasters``: ``{(tag, x): f}`` with
+    ``f(dict at version x) -> dict at version x+1``. Every step below each type's ``VERSION``
+    must be there (checked here, so a missing step fails at import, not on a customer's log).
+    """
+
+    def __init__(self, types: tuple[type[Event], ...], upcasters: dict[tuple[str, int], Upcast]) -> None:
+        self.versions = {t.__struct_config__.tag: t.VERSION for t in types}
+        missing = [f"{tag} {x}->{x + 1}" for tag, top in self.versions.items() for x in range(1, top)
+                   if (tag, x) not in upcasters]
+        if missing:
+            raise LookupError(f"no upcaster for {', '.join(missing)}")
+        self.upcasters = upcasters
+        union = types[0] if len(types) == 1 else _union(types)
+        self._typed = msgspec.json.Decoder(union)
+        self._encoder = msgspec.json.Encoder()
+        self._type = union
+
+    def encode(self, event: Event) -> bytes:
+        event.v = type(event).VERSION
+        return self._encoder.encode(event)
+
+    def decode(self, data: bytes) -> Event:
+        """The event in ``data`` at its type's current version; msgspec.DecodeError (or
+        UnknownVersion, a ValueError) when it cannot be read."""
+        try:
+            event = self._typed.decode(data)
+            if event.v == type(event).VERSION:  # the common case: one pass
+                return event
+        except msgspec.ValidationError:
+            pass  # perhaps an older shape: upcast below
+        raw = msgspec.json.decode(data)
+        if not isinstance(raw, dict) or raw.get("type") not in self.versions:
+            return self._typed.decode(data)  # raises the decoder's own message
+        return msgspec.convert(self.upcast(raw), self._type)
+
+    def upcast(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """``raw`` (an event as a JSON dict) brought to its type's current version, one step at a time."""
+        tag = raw["type"]
+        version, top = raw.get("v", 1), self.versions[tag]
+        if not isinstance(version, int) or version < 1:
+            raise msgspec.ValidationError(f"{tag}: bad version {version!r}")
+        if version > top:
+            raise UnknownVersion(f"{tag} version {version} is newer than this phienhop (it reads up to {top}); upgrade phienhop")
+        while version < top:
+            raw = self.upcasters[(tag, version)](dict(raw))
+            version += 1
+            raw["v"] = version
+        return raw
+
+
+def _union(types: tuple[type, ...]):
+    union = types[0]
+    for t in types[1:]:
+        union = union | t
+    return union
+
+
+UPCASTERS: dict[tuple[str, int], Upcast] = {}
+
+
+def upcaster(tag: str, version: int) -> Callable[[Upcast], Upcast]:
+    """Registers ``f(event dict at version) -> event dict at version + 1`` for the event type ``tag``."""
+
+    def register(f: Upcast) -> Upcast:
+        UPCASTERS[(tag, version)] = f
+        return f
+
+    return register
+
+
+# -- upcasters: one per (type, old version), oldest first ------------------------------------
+# (none yet: every type is at version 1)
+
+
+_codec = Codec(AnyEvent.__args__, UPCASTERS)
 
 
 def encode(event: Event) -> bytes:
-    """The canonical bytes of an event: stored, hashed and sent as they are."""
-    return _encoder.encode(event)
+    """The canonical bytes of an event, stamped with its type's version: stored, hashed and sent as they are."""
+    return _codec.encode(event)
 
 
 def decode(data: bytes) -> Event:
-    return _decoder.decode(data)
+    """An event from its stored bytes, of any version, at its type's current version."""
+    return _codec.decode(data)

@@ -68,7 +68,7 @@ def wal_history_links(wal: Path, session: str, poll: str) -> tuple[list[tuple[st
     Returns the links found and every voter the replay could see (to show the replay saw the votes at all).
     """
     ballot = re.compile(rb"([0-9a-f]{64})" + re.escape(f"{session}{poll}".encode()) + rb"(yes|no|abstain)")
-    cast = re.compile(rb'"type":"vote\.cast","seq":\d+,"at":"[^"]*","poll":"' + poll.encode() + rb'","person":"([a-z0-9-]+)"')
+    cast = re.compile(rb'"type":"vote\.cast","seq":\d+,"at":"[^"]*",(?:"v":\d+,)?"poll":"' + poll.encode() + rb'","person":"([a-z0-9-]+)"')
     seen_rows: set[tuple[bytes, bytes]] = set()
     seen_voters: set[bytes] = set()
     found = []
