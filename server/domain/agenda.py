@@ -14,7 +14,9 @@ from typing import Annotated, Any, Callable
 
 import msgspec
 
-Id = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+from .text import ID_PATTERN, is_id, text_problem
+
+Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]  # and by full match, in check_agenda
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
@@ -166,13 +168,81 @@ def check_moment(path: str, moment: dt.datetime) -> None:
 
 def parse_quorum(text: str) -> Fraction:
     """``"1/2"`` -> Fraction(1, 2); a share strictly between 0 and 1."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    # ASCII digits, at most six each: "1/2", "2/3", "51/100" (int() of thousands of digits is refused by Python itself).
+    match = re.fullmatch(r" *([0-9]{1,6}) */ *([0-9]{1,6}) *", text)
     if not match or int(match.group(2)) == 0:
         raise AgendaError("session.quorum", f"not a fraction like '1/2': {text!r}")
     share = Fraction(int(match.group(1)), int(match.group(2)))
     if not 0 < share < 1:
         raise AgendaError("session.quorum", f"must be between 0 and 1, got {text!r}")
     return share
+
+
+MAX_DEPTH = 8  # an agenda nests four deep (items[0].poll.rule); anything far deeper is not one
+_TOO_DEEP = f"nested too deeply: an agenda nests at most {MAX_DEPTH} tables or arrays deep"
+
+
+def _check_depth(raw: Any) -> None:
+    """Refuse nesting past MAX_DEPTH anywhere, unknown keys included, without recursing (no RecursionError)."""
+    stack = [(raw, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise AgendaError("(file)", _TOO_DEEP)
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+
+
+# Longest each text may be, in characters. Names go on cards and screens; titles on one or two lines.
+LIMITS = {
+    "title": 500, "body": 300, "parent_body": 300, "place": 500, "record_number": 64, "quorum": 32,
+    "name": 200, "position": 300, "draft": 255, "draft_text": 500_000,
+}
+
+
+def check_text(path: str, value: str, *, limit: int, required: bool = False, multiline: bool = False) -> None:
+    """Raise AgendaError at ``path`` for text that is too long, blank when ``required``, or has hidden characters."""
+    if len(value) > limit:
+        raise AgendaError(path, f"too long: {len(value)} characters, at most {limit}")
+    problem = text_problem(value, multiline=multiline, required=required)
+    if problem:
+        raise AgendaError(path, problem)
+
+
+def _check_id(path: str, value: str, optional: bool = False) -> None:
+    if optional and value == "":
+        return
+    if not is_id(value):
+        raise AgendaError(path, f"{value!r} is not an id: lowercase letters, digits and '-', at most 64, "
+                                "starting with a letter or digit")
+
+
+def check_item(path: str, item: "Item") -> None:
+    """The text and ids of one agenda item (also of one added during the session)."""
+    _check_id(f"{path}.id", item.id)
+    check_text(f"{path}.title", item.title, limit=LIMITS["title"], required=True)
+    _check_id(f"{path}.presenter", item.presenter, optional=True)
+    check_text(f"{path}.draft", item.draft, limit=LIMITS["draft"])
+    check_text(f"{path}.draft_text", item.draft_text, limit=LIMITS["draft_text"], multiline=True)
+
+
+def _check_texts(agenda: "Agenda") -> None:
+    s = agenda.session
+    for key in ("title", "body", "place", "parent_body", "record_number", "quorum"):
+        check_text(f"session.{key}", getattr(s, key), limit=LIMITS[key], required=key in ("title", "body", "place"))
+    _check_id("session.chair", s.chair)
+    _check_id("session.secretary", s.secretary)
+    for i, point in enumerate(agenda.points):
+        _check_id(f"points[{i}].id", point.id)
+        check_text(f"points[{i}].name", point.name, limit=LIMITS["name"], required=True)
+    for i, person in enumerate(agenda.people):
+        _check_id(f"people[{i}].id", person.id)
+        check_text(f"people[{i}].name", person.name, limit=LIMITS["name"], required=True)
+        check_text(f"people[{i}].position", person.position, limit=LIMITS["position"])
+        _check_id(f"people[{i}].point", person.point, optional=True)
+    for i, item in enumerate(agenda.items):
+        check_item(f"items[{i}]", item)
 
 
 def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
@@ -192,13 +262,18 @@ def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
                 raw = tomllib.loads(data)
             except tomllib.TOMLDecodeError as exc:
                 raise AgendaError("(file)", f"not valid TOML: {exc}") from None
+            except RecursionError:
+                raise AgendaError("(file)", _TOO_DEEP) from None
         else:
             try:
                 raw = msgspec.json.decode(data)
             except msgspec.DecodeError as exc:
                 raise AgendaError("(file)", f"not valid JSON: {exc}") from None
+            except RecursionError:
+                raise AgendaError("(file)", _TOO_DEEP) from None
         if not isinstance(raw, dict):
             raise AgendaError("(file)", "expected a table at the top level")
+        _check_depth(raw)
         agenda = msgspec.convert(_nfc(raw), type=Agenda)
     except msgspec.ValidationError as exc:
         raise _msgspec_error(exc) from None
@@ -212,6 +287,7 @@ def check_agenda(agenda: Agenda) -> None:
     if s.starts_at.tzinfo is None:
         raise AgendaError("session.starts_at", "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00")
     check_moment("session.starts_at", s.starts_at)
+    _check_texts(agenda)
     parse_quorum(s.quorum)
     if not agenda.points:
         raise AgendaError("points", "at least one connection point is needed")
@@ -256,6 +332,8 @@ def with_drafts(agenda: Agenda, read: Callable[[str], str]) -> Agenda:
                 raise AgendaError(f"items[{i}].draft", f"cannot read {item.draft}: {exc.strerror}") from None
             except ValueError as exc:
                 raise AgendaError(f"items[{i}].draft", str(exc)) from None
-            item = msgspec.structs.replace(item, draft_text=unicodedata.normalize("NFC", text))
+            text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))  # a file saved with a byte-order mark
+            check_text(f"items[{i}].draft_text", text, limit=LIMITS["draft_text"], multiline=True)
+            item = msgspec.structs.replace(item, draft_text=text)
         items.append(item)
     return msgspec.structs.replace(agenda, items=items)

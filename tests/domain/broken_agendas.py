@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+TOO_DEEP = "nested too deeply: an agenda nests at most 8 tables or arrays deep"
+
+TOO_DEEP = "nested too deeply: an agenda nests at most 8 tables or arrays deep"
+
 # Its draft path exists under the repository's agendas/ (what the server reads POSTed drafts from);
 # tests that load it from a temporary directory write a draft there too.
 DRAFT = "drafts/quy-che-hoat-dong.md"
@@ -110,6 +114,57 @@ BROKEN = [
      "session.starts_at", "year 1 cannot be printed in the minutes: give a year from 1000 to 9998"),
     ("year-too-late", _edit("2021-11-30T14:00:00+07:00", "9999-12-31T23:59:00-12:00"),
      "session.starts_at", "year 9999 cannot be printed in the minutes: give a year from 1000 to 9998"),
+    # Hostile files: each of these once gave a 500 (or was accepted and broke every render after).
+    ("nested-900-in-unknown-key", _edit('quorum = "1/2"', 'quorum = "1/2"\nzz = ' + "[" * 900 + "]" * 900),
+     "(file)", TOO_DEEP),
+    ("nested-900-inline-tables", lambda text: (text + "\n[extra]\nx = " + "{a=" * 900 + "1" + "}" * 900).encode(),
+     "(file)", TOO_DEEP),
+    ("nested-9-arrays", _edit('quorum = "1/2"', 'quorum = "1/2"\nzz = ' + "[" * 9 + "]" * 9),
+     "(file)", TOO_DEEP),
+    ("quorum-5000-digits", _edit('quorum = "1/2"', f'quorum = "{"1" * 5000}/{"2" * 5000}"'),
+     "session.quorum", "too long: 10001 characters, at most 32"),
+    ("quorum-7-digits", _edit('quorum = "1/2"', 'quorum = "1/2000000"'),
+     "session.quorum", "not a fraction like '1/2': '1/2000000'"),
+    ("quorum-arabic-digits", _edit('quorum = "1/2"', 'quorum = "\u0661/\u0662"'),
+     "session.quorum", "not a fraction like '1/2': '١/٢'"),
+    ("nul-in-title", _edit('title = "Phiên họp thử nghiệm"', 'title = "Phiên\\u0000 họp"'),
+     "session.title", "U+0000 at character 6 is a control character; remove it"),
+    ("escape-in-place", _edit('place = "Hà Nội"', 'place = "Hà\\u001b[31m Nội"'),
+     "session.place", "U+001B at character 3 is a control character; remove it"),
+    ("newline-in-name", _edit('name = "Hội trường"', 'name = "Hội\\ntrường"'),
+     "points[0].name", "U+000A at character 4 is a line break or tab (this text is one line); remove it"),
+    ("bidi-override-in-name", _edit('name = "Lê Thị Thư"', 'name = "Lê \\u202eThị Thư"'),
+     "people[1].name", "U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4 is a bidirectional control character "
+                       "(it can make text display as something else); remove it"),
+    ("bidi-isolate-in-title", _edit('title = "Khai mạc"', 'title = "Khai \\u2067mạc\\u2069"'),
+     "items[0].title", "U+2067 (RIGHT-TO-LEFT ISOLATE) at character 6 is a bidirectional control character "
+                       "(it can make text display as something else); remove it"),
+    ("zero-width-in-point-name", _edit('name = "Điểm cầu Trà Vinh"', 'name = "Điểm cầu Trà\\u200b Vinh"'),
+     "points[1].name", "U+200B (ZERO WIDTH SPACE) at character 13 is a zero-width character (invisible); remove it"),
+    ("tab-in-item-title", _edit('title = "Khai mạc"', 'title = " \\t "'),
+     "items[0].title", "U+0009 at character 2 is a line break or tab (this text is one line); remove it"),
+    ("spaces-only-item-title", _edit('title = "Khai mạc"', 'title = "   "'),
+     "items[0].title", "must not be blank"),
+    ("ideographic-spaces-only-body", _edit('body = "Ủy ban Thử nghiệm"', 'body = "\u3000\u3000"'),
+     "session.body", "must not be blank"),
+    ("position-1-mb", _edit('name = "Thành viên Một"', 'name = "Thành viên Một"\nposition = "' + "a" * 1_000_000 + '"'),
+     "people[2].position", "too long: 1000000 characters, at most 300"),
+    ("record-number-500-kb", _edit('quorum = "1/2"', 'quorum = "1/2"\nrecord_number = "' + "9" * 500_000 + '"'),
+     "session.record_number", "too long: 500000 characters, at most 64"),
+    ("name-201-characters", _edit('name = "Thành viên Một"', 'name = "' + "ư" * 201 + '"'),
+     "people[2].name", "too long: 201 characters, at most 200"),
+    ("id-with-trailing-newline", _edit('id = "tv-1"', 'id = "tv-1\\n"'),
+     "people[2].id", "'tv-1\\n' is not an id: lowercase letters, digits and '-', at most 64, starting with a letter or digit"),
+    ("point-ref-not-an-id", _edit('point = "tra-vinh"', 'point = "tra-vinh\\n"'),
+     "people[2].point", "'tra-vinh\\n' is not an id: lowercase letters, digits and '-', at most 64, starting with a letter or digit"),
+]
+
+# The same kinds of file as JSON (POSTed as application/json): (name, body, path, reason).
+_DEEP_JSON = b'{"session": {"zz": ' + b"[" * 900 + b"]" * 900 + b"}}"
+BROKEN_JSON = [
+    ("json-nested-900-in-unknown-key", _DEEP_JSON, "(file)", TOO_DEEP),
+    ("json-nested-100000", b"[" * 100_000 + b"]" * 100_000, "(file)", TOO_DEEP),
+    ("json-lone-surrogate", b'{"session": {"title": "a\\ud800"}}', "(file)", "not valid JSON: Input data was truncated"),
 ]
 
 

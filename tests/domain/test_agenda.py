@@ -10,7 +10,7 @@ from phienhop.server.agendas import load_agenda_file
 from phienhop.server.domain.agenda import AgendaError, decode_agenda
 from tests.support import REFERENCE, small_agenda
 
-from .broken_agendas import BROKEN, DRAFT, VALID, matches
+from .broken_agendas import BROKEN, BROKEN_JSON, DRAFT, VALID, matches
 
 
 def write(tmp_path, data: bytes, name: str = "agenda.toml"):
@@ -125,3 +125,11 @@ def test_a_draft_that_is_a_directory_is_refused_with_its_path(tmp_path):
     with pytest.raises(AgendaError) as refused:
         load_agenda_file(path)
     assert str(refused.value) == "items[1].draft: cannot read drafts: Is a directory"
+
+
+@pytest.mark.parametrize("name, body, path, reason", BROKEN_JSON, ids=[b[0] for b in BROKEN_JSON])
+def test_hostile_json_agenda_is_refused_with_its_path(name, body, path, reason):
+    """Hostile JSON agendas (deep nesting, lone surrogates) are refused as AgendaErrors, never crash the decoder."""
+    with pytest.raises(AgendaError) as refused:
+        decode_agenda(body, fmt="json")
+    assert (refused.value.path, refused.value.reason) == (path, reason)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.domain.broken_agendas import BROKEN, DRAFT, VALID, matches
+from tests.domain.broken_agendas import BROKEN, BROKEN_JSON, DRAFT, VALID, matches
 from tests.support import ADMIN, ROOT
 
 from .wsread import count_rows, phienhop
@@ -40,6 +40,17 @@ def test_broken_toml_is_422_and_creates_nothing(srv, name, breaks, path, reason)
     assert (body["error"], body["path"]) == ("agenda.invalid", path)
     assert body["detail"].startswith(f"{path}: ")
     assert matches(body["detail"][len(path) + 2:], reason), body["detail"]
+    assert counts(srv) == before
+
+
+@pytest.mark.parametrize("name, body, path, reason", BROKEN_JSON, ids=[b[0] for b in BROKEN_JSON])
+def test_hostile_json_is_422_and_creates_nothing(srv, name, body, path, reason):
+    """Each hostile JSON agenda is 422 agenda.invalid with its key path; nothing is added."""
+    before = counts(srv)
+    r = srv.http.post("/api/sessions", content=body,
+                      headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json() == {"error": "agenda.invalid", "detail": f"{path}: {reason}", "path": path}
     assert counts(srv) == before
 
 

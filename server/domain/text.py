@@ -1,0 +1,60 @@
+"""Text people read: what may not be in it, how long it may be, and ids by full match.
+
+Every name, title and note ends up on a big screen and in signed minutes. Characters that
+cannot be seen, or that reorder what is seen, would let a name display as something else
+("bidi spoofing"), so they are refused with the key path where they were found:
+
+- control characters (C0, DEL, C1); line breaks and tabs only in multi-line text (drafts, notes);
+- bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069) and the
+  invisible direction marks (U+200E, U+200F, U+061C);
+- zero-width characters (U+200B..U+200D, U+2060..U+2064, U+FEFF, U+180E);
+- lone surrogates (they cannot be written as UTF-8 at all).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"  # as JSON Schema and msgspec show it; checked by full match below
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = "\u180e\u200b-\u200d\u2060-\u2064\ufeff"
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_LINE = "\t\n\r"
+_SURROGATE = "\ud800-\udfff"
+_SINGLE_LINE_BAD = re.compile(f"[{_CONTROL}{_LINE}{_BIDI}{_ZERO_WIDTH}{_SURROGATE}]")
+_MULTI_LINE_BAD = re.compile(f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_SURROGATE}]")
+
+
+def is_id(value: str) -> bool:
+    """True when ``value`` is an id, whole: ``"tv-1"`` is, ``"tv-1\\n"`` is not (``$`` would let it pass)."""
+    return _ID.fullmatch(value) is not None
+
+
+def _kind(char: str) -> str:
+    if char in "\t\n\r":
+        return "a line break or tab (this text is one line)"
+    if re.match(f"[{_BIDI}]", char):
+        return "a bidirectional control character (it can make text display as something else)"
+    if re.match(f"[{_ZERO_WIDTH}]", char):
+        return "a zero-width character (invisible)"
+    if re.match(f"[{_SURROGATE}]", char):
+        return "a lone surrogate (not a character)"
+    return "a control character"
+
+
+def text_problem(value: str, *, multiline: bool = False, required: bool = False) -> str | None:
+    """What is wrong with ``value`` as text people read, or None when it is fine."""
+    bad = (_MULTI_LINE_BAD if multiline else _SINGLE_LINE_BAD).search(value)
+    if bad:
+        char = bad.group()
+        name = unicodedata.name(char, "") if not "\ud800" <= char <= "\udfff" else ""
+        label = f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+        return f"{label} at character {bad.start() + 1} is {_kind(char)}; remove it"
+    if required and not value.strip():
+        return "must not be blank"
+    return None
