@@ -22,7 +22,7 @@ from .domain import Actor, Context, Decision, DomainError, Role, apply, decide
 from .domain.agenda import Agenda, Ballot as BallotKind
 from .domain.commands import CastVote, OpenPoll
 from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
-from .domain.polls import CHOICES, apply_ballot
+from .domain.polls import CHOICES, apply_ballot, box_weight
 from .domain.presence import presence_change
 from .domain.records import RenderedMinutes, finalize
 from .domain.registry import Ballot
@@ -143,7 +143,7 @@ class Engine:
                 state.head = row.hash
             for b in ballots:
                 choice = self._unsealed(session, b.poll, b.key, b.choice) or ""  # "": the secret is lost
-                apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=choice, weight=b.weight))
+                apply_ballot(state, Ballot(poll=b.poll, key=b.key, choice=choice, weight=box_weight(state)))
             target[session] = state
         for poll in self.states[session].polls.values():
             if poll.status is PollStatus.CLOSED:  # the close committed, the key's deletion may not have
@@ -229,7 +229,8 @@ class Engine:
             if decision.ballot is not None:
                 b = decision.ballot
                 sealed = self.keys.seal(session, b.poll, b.key, b.choice)
-                batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=sealed, weight=b.weight))
+                # No weight beside the choice: a secret poll's voters all weigh the same (box_weight).
+                batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=sealed, weight=1))
                 apply_ballot(state, b)
                 job.ballots.append(b)
             return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)

@@ -38,12 +38,14 @@ async def verify(db: str, session: str) -> tuple[list[str], str]:
             except Exception:
                 pass
         ballots = await store.ballots(session)
+        voting = {p.weight for p in events[0].agenda.people if p.voting} if events and hasattr(events[0], "agenda") else set()
+        weight = voting.pop() if len(voting) == 1 else 1  # a secret box keeps no weight: its voters all weigh the same
         for event in events:
             if isinstance(event, PollClosed) and event.ballot == "secret":
                 box: dict[str, int] = {}
                 for b in ballots:
                     if b.poll == event.poll:
-                        box[b.choice] = box.get(b.choice, 0) + b.weight
+                        box[b.choice] = box.get(b.choice, 0) + (weight if b.weight == 1 else b.weight)
                 for choice, count in event.counts.items():
                     if box.get(choice, 0) != count:
                         problems.append(f"seq {event.seq}: poll {event.poll} says {choice}={count}, the ballot box holds {box.get(choice, 0)}")

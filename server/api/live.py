@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import Callable
 from urllib.parse import unquote, unquote_plus
 
 from litestar.exceptions import HTTPException
 
 from ..auth import Principal, resolve, same_origin
+from .sessions import since_beyond_head
 from ..domain.actor import Role
 from ..engine import Engine
 from ..live import (
@@ -34,6 +36,7 @@ from ..live import (
     seq_of,
 )
 
+_SINCE = re.compile(r"[0-9]{1,18}")
 CLOSE_WAIT = 2.0  # seconds a cut-off follower gets to take its close frame; then the keepalive ends it
 CATCH_UP_WRITE = 64 * 1024  # bytes of catch-up frames written at once while the socket takes them
 PREFIX, SUFFIX = "/api/sessions/", "/live"
@@ -113,11 +116,12 @@ async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
     if session_id not in engine.states:
         return await _refuse(send, CLOSE_UNKNOWN_SESSION, f"no session '{session_id}'")
     raw_since = hello.query_params.get("since", "0")
-    if not raw_since.isdigit():
+    # ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '٣' (which int() reads as 3).
+    if not _SINCE.fullmatch(raw_since):
         return await _refuse(send, CLOSE_BAD_SINCE, f"'since' must be a whole number >= 0, not {raw_since!r}")
     since, head = int(raw_since), engine.states[session_id].seq
     if since > head:
-        return await _refuse(send, CLOSE_BAD_SINCE, f"'since' is {since} but the log ends at seq {head}")
+        return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
     await send(ACCEPT)
     subscriber: FollowerSubscriber = await hub.subscribe(session_id)
     handler = asyncio.current_task()

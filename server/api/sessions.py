@@ -9,10 +9,12 @@ import msgspec
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar import Request, Response, get, post
+from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 
 from ..auth import Principal, admin_only, of_this_session
 from ..domain.agenda import AgendaError
+from ..domain.text import check_command_text
 from ..domain.commands import COMMAND_TYPES, AnyCommand, FinalizeMinutes
 from ..domain.views import snapshot
 from ..engine import CommandResult, CreatedSession, Engine
@@ -56,12 +58,58 @@ async def get_snapshot(session_id: FromPath[str], engine: NamedDependency[Engine
 async def get_events(
     session_id: FromPath[str], engine: NamedDependency[Engine], since: Annotated[int, Parameter(ge=0)] = 0
 ) -> EventList:
-    """The committed events after ``since``, in order."""
+    """The committed events after ``since``, in order; a ``since`` beyond the head is refused, as the live stream does."""
     state = engine.state(session_id)
+    if since > state.seq:
+        raise HTTPException(status_code=400, detail=since_beyond_head(since, state.seq), extra={"error": "since.invalid"})
     return EventList(seq=state.seq, events=[msgspec.Raw(e) for e in engine.events_since(session_id, since)])
 
 
-@post("/api/sessions/{session_id:str}/commands", status_code=200, request_max_body_size=MAX_COMMAND_BYTES)
+def since_beyond_head(since: int, head: int) -> str:
+    """The words of both refusals of a ``since`` past the log's head (HTTP 400 here, close 4400 on the live stream)."""
+    return f"'since' is {since} but the log ends at seq {head}"
+
+
+MAX_COMMAND_DEPTH = 16  # a command nests two deep (poll.open's spec); an agenda item added during a session, four
+
+
+async def check_json_body(request: Request) -> None:
+    """Refuse, before it is decoded, a body that is not UTF-8 or nests past MAX_COMMAND_DEPTH (a 400, never a 500)."""
+    body = await request.body()
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(status_code=400, detail=f"the body is not UTF-8 text (byte {exc.start})",
+                            extra={"error": "json.invalid"}) from None
+    if body.count(b"[") + body.count(b"{") > MAX_COMMAND_DEPTH and _depth(body) > MAX_COMMAND_DEPTH:
+        raise HTTPException(status_code=400, detail=f"the body nests more than {MAX_COMMAND_DEPTH} levels deep",
+                            extra={"error": "json.invalid"})
+
+
+def _depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in JSON ``body`` (brackets inside strings do not count)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+@post("/api/sessions/{session_id:str}/commands", status_code=200, request_max_body_size=MAX_COMMAND_BYTES,
+      before_request=check_json_body)
 async def post_command(
     session_id: FromPath[str], data: JSONBody[AnyCommand], request: Request[Principal, Any, Any]
 ) -> CommandResult:
@@ -73,6 +121,7 @@ async def post_command(
     """
     engine: Engine = request.app.state.engine
     engine.state(session_id)
+    check_command_text(data)
     if isinstance(data, FinalizeMinutes):  # its decision needs the rendered PDF's hash
         return await request.app.state.minutes.finalize(session_id, request.user.actor)
     return await engine.command(session_id, request.user.actor, data)

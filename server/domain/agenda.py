@@ -218,6 +218,16 @@ def _check_id(path: str, value: str, optional: bool = False) -> None:
                                 "starting with a letter or digit")
 
 
+def unequal_weights(people) -> str | None:
+    """Why a secret ballot cannot be held among ``people`` (their voting weights differ), or None when it can."""
+    weights = sorted({p.weight for p in people if p.voting})
+    if len(weights) <= 1:
+        return None
+    return (f"a secret ballot needs equal voting weights, and these differ ({weights[0]} to {weights[-1]}): "
+            "the totals would show how a member of unusual weight voted; hold a named ballot, "
+            "or give every voting member the same weight")
+
+
 def check_item(path: str, item: "Item") -> None:
     """The text and ids of one agenda item (also of one added during the session)."""
     _check_id(f"{path}.id", item.id)
@@ -315,6 +325,10 @@ def check_agenda(agenda: Agenda) -> None:
     for i, item in enumerate(agenda.items):
         if item.presenter and item.presenter not in people:
             raise AgendaError(f"items[{i}].presenter", f"unknown person '{item.presenter}'")
+    unequal = unequal_weights(agenda.people)
+    for i, item in enumerate(agenda.items):
+        if unequal and item.poll is not None and item.poll.ballot is Ballot.SECRET:
+            raise AgendaError(f"items[{i}].poll.ballot", unequal)
 
 
 def with_drafts(agenda: Agenda, read: Callable[[str], str]) -> Agenda:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .actor import Actor, Role
-from .agenda import Ballot as BallotKind, Rule
+from .agenda import Ballot as BallotKind, Rule, unequal_weights
 from .commands import CastVote, ClosePoll, OpenPoll
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import Choice, Outcome, PollClosed, PollOpened, RollEntry, VoteCast
@@ -61,6 +61,11 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
     spec = cmd.spec or state.item(cmd.item).poll
     if spec is None:
         raise Invalid("poll.spec", f"poll.open: item '{cmd.item}' has no [items.poll]; send a 'spec'", {"action": "poll.open", "item": cmd.item})
+    unequal = unequal_weights(state.agenda.people) if spec.ballot is BallotKind.SECRET else None
+    if unequal:
+        weights = sorted({p.weight for p in state.voting_members()})
+        raise Invalid("poll.secret_weights", f"poll.open: {unequal}",
+                      {"action": "poll.open", "item": cmd.item, "min_weight": weights[0], "max_weight": weights[-1]})
     members = len(state.voting_members())
     present = len(_entitled(state))
     needed = quorum_needed(members, state.quorum)
@@ -161,6 +166,16 @@ def voted(state: SessionState, event: VoteCast) -> None:
         poll.choices[event.person] = event.choice
         poll.tally[event.choice.value] = poll.tally.get(event.choice.value, 0) + (event.weight or 1)
         poll.heads[event.choice.value] = poll.heads.get(event.choice.value, 0) + 1
+
+
+def box_weight(state: SessionState) -> int:
+    """The weight each ballot in a secret box counts for: the voting members' one weight (secret ballots need it equal).
+
+    The box keeps no weight per ballot (its ``weight`` column is written 1): a weight beside a choice
+    would name the member of unusual weight.
+    """
+    weights = {p.weight for p in state.voting_members()}
+    return weights.pop() if len(weights) == 1 else 1
 
 
 def apply_ballot(state: SessionState, ballot: Ballot) -> None:

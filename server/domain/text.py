@@ -58,3 +58,19 @@ def text_problem(value: str, *, multiline: bool = False, required: bool = False)
     if required and not value.strip():
         return "must not be blank"
     return None
+
+
+def check_command_text(command) -> None:
+    """Refuse (422 ``text.invalid``, naming the field) a command whose text fields have hidden characters or are blank.
+
+    ``text`` fields (notes, conclusions) may span lines; every other string is one line.
+    """
+    from .errors import Invalid
+
+    for name in command.__struct_fields__:
+        value = getattr(command, name)
+        if isinstance(value, str):
+            problem = text_problem(value, multiline=name == "text", required=name == "text")
+            if problem:
+                raise Invalid("text.invalid", f"{command.__struct_config__.tag}: {name}: {problem}",
+                              {"field": name})

@@ -199,12 +199,39 @@ def test_a_poll_key_left_by_a_crash_is_deleted_at_start(server):
         again.kill()
 
 
-def test_a_closed_weighted_secret_poll_shows_no_heads_even_after_a_restart(tmp_path):
-    """The snapshot of a closed weighted secret poll shows its weighted counts only, before and after a restart."""
+def test_a_secret_ballot_among_unequal_weights_is_refused(srv):
+    """Weights 7,1,1,1 and a secret poll: the agenda is 422 at its ballot key; a secret spec at poll.open is 422 too."""
+    from ..support import ADMIN, small_agenda
+
+    agenda = small_agenda(voters=4, ballot="secret")
+    agenda["people"][0]["weight"] = 7  # the chair
+    r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": f"Bearer {ADMIN}"})
+    reason = ("a secret ballot needs equal voting weights, and these differ (1 to 7): the totals would show how a "
+              "member of unusual weight voted; hold a named ballot, or give every voting member the same weight")
+    assert (r.status_code, r.json()) == (422, {"error": "agenda.invalid", "path": "items[1].poll.ballot",
+                                               "detail": f"items[1].poll.ballot: {reason}"})
+    agenda["items"][1]["poll"]["ballot"] = "named"
+    s = srv.create(agenda)
+    s.ok(s.chair, type="session.open")
+    for person in ("chu-toa", "tv-1", "tv-2", "tv-3"):
+        s.ok(s.chair, type="attendance.mark", person=person, status="present")
+    s.ok(s.chair, type="item.start", item="du-thao")
+    before = s.snapshot()["seq"]
+    r = s.command(s.chair, type="poll.open", item="du-thao", spec={"ballot": "secret"})
+    assert (r.status_code, r.json()) == (422, {
+        "error": "poll.secret_weights", "detail": f"poll.open: {reason}",
+        "params": {"action": "poll.open", "item": "du-thao", "min_weight": 1, "max_weight": 7}})
+    assert s.snapshot()["seq"] == before
+
+
+def test_the_box_keeps_no_weight_and_verify_recounts_it(tmp_path):
+    """Equal weights of 2: the box rows say weight 1 (none of their own), the result counts 2 each, verify agrees."""
     from ..support import Server, small_agenda
+    from .wsread import phienhop
 
     agenda = small_agenda(voters=5, ballot="secret")
-    agenda["people"][2]["weight"] = 2  # tv-1
+    for person in agenda["people"]:
+        person["weight"] = 2
     srv = Server(tmp_path / "w.db").start()
     try:
         s = srv.create(agenda)
@@ -215,13 +242,16 @@ def test_a_closed_weighted_secret_poll_shows_no_heads_even_after_a_restart(tmp_p
         poll = s.ok(s.chair, type="poll.open", item="du-thao")["events"][0]["poll"]
         for person, choice in (("chu-toa", "yes"), ("tv-1", "no"), ("tv-2", "yes")):
             s.ok(s.person(person), type="vote.cast", poll=poll, choice=choice)
-        s.ok(s.chair, type="poll.close", poll=poll)
-        shown = s.snapshot()["state"]["polls"][poll]
-        assert (shown["tally"], shown["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
         srv.kill()
-        srv.start()
-        again = s.snapshot()["state"]["polls"][poll]
-        assert (again["tally"], again["heads"]) == ({"yes": 2, "no": 2, "abstain": 0}, {})
+        srv.start()  # the open box is counted again from its rows
+        closed = s.ok(s.chair, type="poll.close", poll=poll)["events"][0]
+        assert closed["counts"] == {"yes": 4, "no": 2, "abstain": 0}
+        with sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True) as db:
+            weights = [r[0] for r in db.execute("SELECT weight FROM ballots WHERE poll = ?", (poll,))]
+        assert weights == [1, 1, 1]
+        srv.kill()
+        run = phienhop("verify", s.id, "--db", str(srv.db))
+        assert run.returncode == 0, run.stdout
     finally:
         srv.kill()
 
