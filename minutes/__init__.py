@@ -1,5 +1,6 @@
 """Minutes (biên bản) rendering: a document model and its PDF after Decree 30/2020/NĐ-CP."""
 
+from .archive import Attached
 from .model import (
     Absent,
     Attendance,
@@ -15,6 +16,7 @@ from .render import render_html, render_pdf
 
 __all__ = [
     "Absent",
+    "Attached",
     "Attendance",
     "ItemMinutes",
     "MinutesDoc",

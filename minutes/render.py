@@ -4,15 +4,15 @@ import datetime as dt
 import threading
 import unicodedata
 from functools import cache
+from typing import Sequence
 from pathlib import Path
-from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
 import jinja2
-import pydyf
 from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from .archive import VARIANT, Attached, metadata_finisher, weasy_attachments
 from .labels import LABELS, Labels
 from .model import MinutesDoc, Person, PollResult
 from .watermark import watermark_uri
@@ -183,45 +183,20 @@ def _stylesheet() -> CSS:
     return CSS(filename=str(_STYLESHEET), font_config=_FONT_CONFIG)
 
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_DC = "http://purl.org/dc/elements/1.1/"
-register_namespace("rdf", _RDF)
-register_namespace("dc", _DC)
+def render_pdf(doc: MinutesDoc, attachments: Sequence[Attached] = ()) -> bytes:
+    """Render the minutes to PDF bytes. CPU-bound and synchronous: call it off the event loop.
 
-
-def _xmp(doc: MinutesDoc):
-    """A finisher that adds an XMP metadata stream: title, author (the issuing body) and language.
-
-    The Info dictionary already has title and author and the catalog has /Lang; XMP is where
-    archives and ``pdfinfo -meta`` look for the language.
+    Final minutes (``doc.draft`` false) are PDF/A-3u carrying ``attachments`` as associated
+    files (see archive.py); drafts are plain PDF and carry nothing.
     """
-
-    def finish(document, pdf) -> None:
-        rdf = Element(f"{{{_RDF}}}RDF")
-        about = SubElement(rdf, f"{{{_RDF}}}Description", {f"{{{_RDF}}}about": ""})
-        for tag, kind, value in (("title", "Alt", doc.title), ("creator", "Seq", doc.body), ("language", "Bag", doc.language)):
-            container = SubElement(SubElement(about, f"{{{_DC}}}{tag}"), f"{{{_RDF}}}{kind}")
-            entry = SubElement(container, f"{{{_RDF}}}li")
-            entry.text = unicodedata.normalize("NFC", value)
-            if kind == "Alt":
-                entry.set("xml:lang", "x-default")
-        packet = b"".join((
-            b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">',
-            tostring(rdf, encoding="utf-8", xml_declaration=False),
-            b'</x:xmpmeta><?xpacket end="r"?>',
-        ))
-        stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"})
-        pdf.add_object(stream)
-        pdf.catalog["Metadata"] = stream.reference
-
-    return finish
-
-
-def render_pdf(doc: MinutesDoc) -> bytes:
-    """Render the minutes to PDF bytes. CPU-bound and synchronous: call it off the event loop."""
     html = render_html(doc)
+    archive = not doc.draft
+    options = {}
+    if archive:
+        options = {"pdf_variant": VARIANT, "attachments": weasy_attachments(list(attachments), doc.closed_at)}
     with _RENDER_LOCK:
         document = HTML(string=html, base_url=str(_HERE) + "/")
         return document.write_pdf(
-            stylesheets=[_stylesheet()], font_config=_FONT_CONFIG, finisher=_xmp(doc)
+            stylesheets=[_stylesheet()], font_config=_FONT_CONFIG, finisher=metadata_finisher(doc, archive),
+            **options,
         )

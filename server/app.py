@@ -21,12 +21,13 @@ from .api import join, live, minutes, sessions
 from .auth import TokenAuth
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
+from phienhop.minutes.signing import Refused
 from .engine import Engine, StoreFailed, UnknownSession
 from .keys import PollKeys
 from .links import format_links
 from .live import Hub, Presence
 from .minutes_doc import MinutesService
-from .settings import Settings
+from .settings import Settings, seal_config
 from .store import Store
 
 log = logging.getLogger("phienhop")
@@ -108,7 +109,8 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
     store = Store(settings.db)
     engine = Engine(store, hub, PollKeys(settings.keys_path))
     presence = Presence(engine.presence, debounce=settings.presence_debounce)
-    minutes_service = MinutesService(engine)
+    sealer, trust = seal_config(settings)  # ValueError: the seal or trust list cannot be used
+    minutes_service = MinutesService(engine, sealer=sealer, trust=trust)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -139,7 +141,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
     app = App(
         route_handlers=[
             health, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
-            sessions.post_command, join.join, join.me, minutes.minutes_pdf,
+            sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
         ],
         dependencies={
@@ -158,6 +160,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             UnknownSession: _unknown_session,
             StoreFailed: _store_failed,
             Exception: _unexpected,
+            Refused: minutes.refused,
         },
         openapi_config=OpenAPIConfig(title="phienhop", version="1", path="/schema"),
         lifespan=[lifespan],

@@ -58,8 +58,11 @@ def cli() -> None:
 @click.option("--agenda", "agenda", multiple=True, type=click.Path(dir_okay=False), envvar="PHIENHOP_AGENDA",
               show_envvar=True, help="agenda file to create at first start (default: the reference session); repeatable")
 @setting_option("no_sample")
+@setting_option("seal_p12")
+@setting_option("seal_passphrase_file")
+@setting_option("trust")
 def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_backlog, request_timeout, max_connections,
-          log_level, agenda, no_sample) -> int:
+          log_level, agenda, no_sample, seal_p12, seal_passphrase_file, trust) -> int:
     """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
 
     The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
@@ -78,6 +81,7 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
         admin_token=os.environ.get(BY_NAME["admin_token"].env, ""), agendas=agendas,
         presence_debounce=presence_debounce, follower_backlog=follower_backlog,
         request_timeout=request_timeout, max_connections=max_connections,
+        seal_p12=seal_p12, seal_passphrase_file=seal_passphrase_file, trust=trust,
     )
     for path in agendas:  # refuse a bad file before anything starts, with its key path
         try:
@@ -89,7 +93,11 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
     def announce(text: str) -> None:
         print(text, flush=True)
 
-    app = create_app(settings, announce=announce)
+    try:
+        app = create_app(settings, announce=announce)
+    except ValueError as exc:  # the seal or the trust list cannot be used
+        click.echo(f"phienhop: {exc}", err=True)
+        return 2
     announce(f"phienhop serving {settings.db} on {settings.base_url}  (Ctrl-C to stop)")
     from . import guard, logs
 

@@ -24,7 +24,7 @@ from .domain.commands import CastVote, OpenPoll
 from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
 from .domain.polls import CHOICES, apply_ballot, box_weight
 from .domain.presence import presence_change
-from .domain.records import RenderedMinutes, finalize
+from .domain.records import CheckedCopy, RenderedMinutes, finalize, sign
 from .domain.registry import Ballot
 from .domain.state import PollStatus, SessionState
 from .keys import PollKeys, receipt_hash
@@ -248,15 +248,30 @@ class Engine:
 
         await self._submit(_Job(session), prepare)
 
-    async def finalize_minutes(self, session: str, actor: Actor, pdf: bytes, sha256: str, seq: int) -> CommandResult:
-        """Commit the final PDF rendered from the state at ``seq``, with its hash in the log."""
+    async def finalize_minutes(
+        self, session: str, actor: Actor, pdf: bytes, sha256: str, seq: int, sealed_by: str | None = None
+    ) -> CommandResult:
+        """Commit the final PDF rendered from the state at ``seq`` (sealed by ``sealed_by``), with its hash in the log."""
 
         def prepare(job: _Job, batch: Batch) -> CommandResult:
             state = self._working[session]
-            rendered = RenderedMinutes(sha256=sha256, size=len(pdf), seq=seq)
+            rendered = RenderedMinutes(sha256=sha256, size=len(pdf), seq=seq, sealed_by=sealed_by)
             for event in finalize(state, actor, rendered, Context(now=self.now(state))):
                 self._append(job, state, event, batch)
             batch.minutes.append((session, sha256, pdf))
+            return CommandResult(seq=state.seq, events=[])
+
+        return await self._submit(_Job(session), prepare)
+
+    async def record_signed(self, session: str, actor: Actor, pdf: bytes, copy: CheckedCopy) -> CommandResult:
+        """Commit an accepted signed copy and its ``minutes.signed`` event, if it still extends the latest copy."""
+
+        def prepare(job: _Job, batch: Batch) -> CommandResult:
+            state = self._working[session]
+            events = sign(state, actor, copy, Context(now=self.now(state)))
+            for event in events:
+                self._append(job, state, event, batch)
+                batch.signed.append((session, event.revision, copy.sha256, pdf))
             return CommandResult(seq=state.seq, events=[])
 
         return await self._submit(_Job(session), prepare)

@@ -15,10 +15,13 @@ from concurrent.futures import ProcessPoolExecutor
 import msgspec
 
 from phienhop.minutes import model as m
+from phienhop.minutes.archive import LOG_NAME, Attached
+from phienhop.minutes.signing import Refused, Sealer, SignatureInfo, check_sealer, check_signed_copy, seal_pdf
 
 from .domain.actor import Actor
 from .domain.events import Status
-from .domain.records import check_finalize
+from .domain.events import SignedBy
+from .domain.records import CheckedCopy, check_finalize, check_sign, latest_minutes
 from .domain.state import PollStatus, RequestStatus, SessionState
 from .engine import CommandResult, Engine
 
@@ -159,10 +162,45 @@ def decode_doc(data: bytes) -> m.MinutesDoc:
     return _doc_decoder.decode(data)
 
 
-def _render_in_worker(encoded: bytes) -> bytes:
+_DESCRIPTIONS = {
+    "vi": ("Nhật ký sự kiện của phiên họp: mỗi dòng một sự kiện, đúng các byte đã băm, kèm mã băm của nó",
+           "Dự thảo đưa ra biểu quyết: {}"),
+    "en": ("The session's event log: one event per line, exactly the bytes that were hashed, with its hash",
+           "Draft put to the vote: {}"),
+}
+
+
+def archive_files(state: SessionState, log: list[bytes]) -> list[Attached]:
+    """What the final PDF carries inside: the log up to ``state.seq`` and the drafts put to the vote.
+
+    ``log`` is the session's canonical event bytes (index seq-1); only the events the pages
+    were rendered from are attached, so the head hash printed on the page is the file's last.
+    """
+    from .logfile import log_jsonl, rows_of
+
+    log_text, draft_text = _DESCRIPTIONS.get(state.agenda.session.language.value, _DESCRIPTIONS["vi"])
+    files = [Attached(LOG_NAME, log_jsonl(rows_of(state.id, log, state.seq)), log_text, "Source")]
+    voted = {p.item for p in state.polls.values()}
+    for item in state.agenda.items:
+        if item.draft_text and item.id in voted:
+            name = os.path.basename(item.draft) if item.draft else f"{item.id}.md"
+            files.append(Attached(name, item.draft_text.encode(), draft_text.format(item.title), "Supplement"))
+    return files
+
+
+def _render_in_worker(encoded: bytes, attached: bytes = b"") -> bytes:
     from phienhop.minutes.render import render_pdf
 
-    return render_pdf(decode_doc(encoded))
+    files = msgspec.msgpack.decode(attached, type=list[Attached]) if attached else []
+    return render_pdf(decode_doc(encoded), files)
+
+
+def _seal_in_worker(data: bytes, sealer: Sealer) -> bytes:
+    return seal_pdf(data, sealer)
+
+
+def _check_in_worker(data: bytes, base: bytes, trust: list[bytes]) -> list[SignatureInfo]:
+    return check_signed_copy(data, base, trust)
 
 
 def _exit_with(parent: int) -> None:
@@ -198,6 +236,7 @@ class MinutesPdf(msgspec.Struct, frozen=True):
     seq: int
     final: bool
     render_seconds: float | None = None  # None: served from the cache (a draft) or the store (final)
+    revision: int = 0  # a final PDF: 0 as finalized, n the n-th accepted signed copy
 
 
 class MinutesService:
@@ -207,11 +246,17 @@ class MinutesService:
     the event loop that feeds the followers gets the CPU first, and a render takes longer.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer | None = None, trust: list[bytes] | None = None) -> None:
+        """``sealer``: the issuing body's key, finalize seals with it (None: unsealed); raises
+        ValueError when it cannot be opened. ``trust``: DER certificates of the trust list."""
         self.engine = engine
+        self.sealer = sealer
+        self.sealer_name = check_sealer(sealer) if sealer is not None else None
+        self.trust = trust or []  # DER certificates a signer must chain to, to be "trusted here"
         self._pool: ProcessPoolExecutor | None = None
         self._cache: dict[str, tuple[int, bytes]] = {}
         self._final: dict[str, MinutesPdf] = {}
+        self._latest: dict[str, MinutesPdf] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def start(self) -> None:
@@ -226,25 +271,33 @@ class MinutesService:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
+    async def _run(self, fn, *args):
+        """Run ``fn(*args)`` in the render process (or a thread, offline, when it was never started)."""
+        if self._pool is None:
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
     async def render(self, state: SessionState, draft: bool) -> tuple[bytes, float]:
-        """Render the minutes of ``state``; returns the PDF and the seconds it took."""
+        """Render the minutes of ``state``; returns the PDF and the seconds it took.
+
+        A final render is PDF/A-3u with the log up to ``state.seq`` and the drafts attached.
+        """
         started = time.perf_counter()
         encoded = encode_doc(minutes_doc(state, draft))
-        if self._pool is None:
-            data = await asyncio.to_thread(_render_in_worker, encoded)
-        else:
-            data = await asyncio.get_running_loop().run_in_executor(self._pool, _render_in_worker, encoded)
+        attached = b"" if draft else msgspec.msgpack.encode(archive_files(state, self.engine.logs[state.id]))
+        data = await self._run(_render_in_worker, encoded, attached)
         seconds = time.perf_counter() - started
         log.info("rendered %s minutes of session %s at seq %d in %.2fs", "draft" if draft else "final",
                  state.id, state.seq, seconds)
         return data, seconds
 
-    async def pdf(self, session: str) -> MinutesPdf:
-        """The final PDF once finalized (exactly the stored bytes), else the draft at the current seq."""
+    async def pdf(self, session: str, revision: str = "latest") -> MinutesPdf:
+        """The final PDF once finalized: the latest signed copy (``revision="latest"``) or the
+        finalized bytes (``"final"``), exactly as stored; else the draft at the current seq."""
         async with self._locks.setdefault(session, asyncio.Lock()):
             state = self.engine.state(session)
             if state.minutes_sha256:
-                return await self._stored(session)
+                return await (self._stored(session) if revision == "final" else self._latest_copy(session))
             hit = self._cache.get(session)
             if hit and hit[0] == state.seq:
                 return MinutesPdf(data=hit[1], seq=hit[0], final=False)
@@ -262,14 +315,74 @@ class MinutesService:
             self._final[session] = MinutesPdf(data=stored[1], seq=state.seq, final=True)
         return self._final[session]
 
+    async def _latest_copy(self, session: str) -> MinutesPdf:
+        state = self.engine.state(session)
+        if not state.minutes_signed:
+            return await self._stored(session)
+        latest = state.minutes_signed[-1]
+        hit = self._latest.get(session)
+        if hit is None or hit.revision != latest.revision:
+            copies = await self.engine.store.signed_copies(session)
+            revision, sha256, data = copies[-1]
+            if revision != latest.revision or sha256 != latest.sha256:
+                raise RuntimeError(f"session {session}: signed copy {latest.revision} is not stored; run 'phienhop verify'")
+            hit = self._latest[session] = MinutesPdf(data=data, seq=state.seq, final=True, revision=revision)
+        return hit
+
     async def finalize(self, session: str, actor: Actor) -> CommandResult:
-        """Render the final minutes once, store the bytes and their hash in the log."""
+        """Render the final minutes once, seal them when a seal is configured, store the bytes and their hash in the log."""
         async with self._locks.setdefault(session, asyncio.Lock()):
             state = self.engine.state(session)
             check_finalize(state, actor)
             seq = state.seq
             data, _ = await self.render(state, draft=False)
-            result = await self.engine.finalize_minutes(session, actor, data, hashlib.sha256(data).hexdigest(), seq)
+            sealed_by = None
+            if self.sealer is not None:
+                data = await self._run(_seal_in_worker, data, self.sealer)
+                sealed_by = self.sealer_name
+            result = await self.engine.finalize_minutes(
+                session, actor, data, hashlib.sha256(data).hexdigest(), seq, sealed_by=sealed_by
+            )
             self._final[session] = MinutesPdf(data=data, seq=result.seq, final=True)
             self._cache.pop(session, None)
             return result
+
+    async def sign(self, session: str, actor: Actor, data: bytes) -> CommandResult:
+        """Accept a signed copy of the latest minutes (see phienhop.minutes.signing.check_signed_copy).
+
+        Raises ``Refused`` (nothing stored) when the copy cannot be accepted.
+        """
+        async with self._locks.setdefault(session, asyncio.Lock()):
+            state = self.engine.state(session)
+            check_sign(state, actor)
+            latest = await self._latest_copy(session)
+            if not data.startswith(latest.data):
+                await self._why_not_prefix(session, data)
+            new = await self._run(_check_in_worker, data, latest.data, self.trust)
+            copy = CheckedCopy(
+                base=latest_minutes(state), sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                signatures=[SignedBy(signer=s.signer, subject=s.subject, signed_at=s.signed_at, trusted=s.trusted) for s in new],
+            )
+            return await self.engine.record_signed(session, actor, data, copy)
+
+    async def _why_not_prefix(self, session: str, data: bytes) -> None:
+        """Raise the most precise refusal for an upload that does not extend the latest copy."""
+        final = await self._stored(session)
+        earlier = [final.data] + [c[2] for c in (await self.engine.store.signed_copies(session))[:-1]]
+        if any(data.startswith(copy) for copy in earlier):
+            raise Refused(
+                "signed.stale",
+                "the upload was signed on an earlier copy of the minutes; another signed copy was accepted since: "
+                "download minutes.pdf again and sign that",
+                status=409,
+            )
+        for other, sha256, size in await self.engine.store.final_sizes():
+            if other != session and len(data) >= size and hashlib.sha256(data[:size]).hexdigest() == sha256:
+                raise Refused("signed.other_session", "the upload is a signed copy of another session's minutes")
+        if not data.startswith(b"%PDF-"):
+            raise Refused("signed.not_pdf", "the upload is not a PDF file")
+        raise Refused(
+            "signed.not_prefix",
+            "the upload does not begin with the final minutes' bytes: it was rewritten, not signed as an "
+            "incremental update; sign the PDF downloaded from minutes.pdf without saving it in another way",
+        )

@@ -67,6 +67,12 @@ SETTINGS = [
     Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "the log level (tokens never appear in the log, at any level)",
             click.Choice(LOG_LEVELS, case_sensitive=False)),
     Setting("no_sample", "PHIENHOP_NO_SAMPLE", False, "start with no agenda (sessions come from POST /api/sessions)", bool),
+    Setting("seal_p12", "PHIENHOP_SEAL_P12", "", "PKCS#12 file of the issuing body's seal: finalize signs the minutes with it (PAdES); unset: unsealed",
+            click.Path(dir_okay=False)),
+    Setting("seal_passphrase_file", "PHIENHOP_SEAL_PASSPHRASE_FILE", "", "file holding the seal's passphrase (or set PHIENHOP_SEAL_PASSPHRASE); never stored or logged",
+            click.Path(dir_okay=False)),
+    Setting("trust", "PHIENHOP_TRUST", "", "CA certificates (a PEM file or a folder) a signer must chain to, to be trusted here",
+            click.Path()),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -86,6 +92,9 @@ class Settings(msgspec.Struct):
     follower_backlog: int = _D["follower_backlog"]
     request_timeout: float = _D["request_timeout"]
     max_connections: int = _D["max_connections"]
+    seal_p12: str = _D["seal_p12"]
+    seal_passphrase_file: str = _D["seal_passphrase_file"]
+    trust: str = _D["trust"]
     agendas: list[str] = msgspec.field(default_factory=list)
 
     @property
@@ -95,3 +104,33 @@ class Settings(msgspec.Struct):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+SEAL_PASSPHRASE_ENV = "PHIENHOP_SEAL_PASSPHRASE"  # environment only: a passphrase never goes on a command line
+
+
+def seal_config(settings: Settings, environ=None):
+    """The seal (or None) and the trust list the settings name; raises ValueError saying what to fix.
+
+    The passphrase comes from ``$PHIENHOP_SEAL_PASSPHRASE`` or the file ``seal_passphrase_file``
+    names (its trailing newline dropped); it is held in memory only.
+    """
+    import os
+
+    from phienhop.minutes.signing import Sealer, load_trust
+
+    environ = os.environ if environ is None else environ
+    trust = load_trust(settings.trust) if settings.trust else []
+    if not settings.seal_p12:
+        return None, trust
+    try:
+        p12 = Path(settings.seal_p12).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"seal file {settings.seal_p12}: {exc.strerror} (set --seal-p12 / PHIENHOP_SEAL_P12)") from None
+    passphrase = environ.get(SEAL_PASSPHRASE_ENV, "").encode()
+    if settings.seal_passphrase_file:
+        try:
+            passphrase = Path(settings.seal_passphrase_file).read_bytes().rstrip(b"\r\n")
+        except OSError as exc:
+            raise ValueError(f"seal passphrase file {settings.seal_passphrase_file}: {exc.strerror}") from None
+    return Sealer(p12=p12, passphrase=passphrase), trust

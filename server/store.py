@@ -53,6 +53,15 @@ CREATE TABLE IF NOT EXISTS minutes (
     sha256 TEXT NOT NULL,
     pdf BLOB NOT NULL
 );
+-- Signed copies of the final minutes, each whole (it begins with the previous one's bytes);
+-- ``revision`` is the minutes.signed event's (1 = the first signed copy).
+CREATE TABLE IF NOT EXISTS signed_minutes (
+    session TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    PRIMARY KEY (session, revision)
+) WITHOUT ROWID;
 """
 
 
@@ -92,6 +101,7 @@ class Batch(msgspec.Struct):
     tokens: list[TokenRow] = msgspec.field(default_factory=list)
     sessions: list[tuple[str, str | None, str]] = msgspec.field(default_factory=list)
     minutes: list[tuple[str, str, bytes]] = msgspec.field(default_factory=list)
+    signed: list[tuple[str, int, str, bytes]] = msgspec.field(default_factory=list)  # session, revision, sha256, pdf
     # Secret boxes to open at a poll's close: (session, poll, unseal(key, sealed choice) -> choice).
     boxes: list[tuple[str, str, Callable[[str, str], str]]] = msgspec.field(default_factory=list)
 
@@ -159,6 +169,10 @@ class Store:
                 await db.executemany("INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)", opened)
             if batch.minutes:
                 await db.executemany("INSERT INTO minutes (session, sha256, pdf) VALUES (?, ?, ?)", batch.minutes)
+            if batch.signed:
+                await db.executemany(
+                    "INSERT INTO signed_minutes (session, revision, sha256, pdf) VALUES (?, ?, ?, ?)", batch.signed
+                )
             await db.execute("COMMIT")
         except BaseException:
             await db.execute("ROLLBACK")
@@ -190,6 +204,18 @@ class Store:
     async def minutes_pdf(self, session: str) -> tuple[str, bytes] | None:
         rows = await self._reader.execute_fetchall("SELECT sha256, pdf FROM minutes WHERE session = ?", (session,))
         return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+    async def signed_copies(self, session: str) -> list[tuple[int, str, bytes]]:
+        """The session's accepted signed copies: (revision, sha256, pdf), oldest first."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT revision, sha256, pdf FROM signed_minutes WHERE session = ? ORDER BY revision", (session,)
+        )
+        return [(r[0], r[1], bytes(r[2])) for r in rows]
+
+    async def final_sizes(self) -> list[tuple[str, str, int]]:
+        """Every session's final PDF as (session, sha256, size): to recognise another session's copy."""
+        rows = await self._reader.execute_fetchall("SELECT session, sha256, length(pdf) FROM minutes")
+        return [(r[0], r[1], r[2]) for r in rows]
 
 
 def verify_chain(rows: Iterable[EventRow]) -> list[str]:

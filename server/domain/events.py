@@ -168,6 +168,25 @@ class MinutesFinalized(Event, **_tag("minutes.finalized")):
     size: int
     head_hash: str  # the log head the PDF names
     event_count: int
+    sealed_by: str | None = None  # the issuing body's seal (its certificate's name); None: unsealed
+
+
+class SignedBy(msgspec.Struct, frozen=True):
+    """One signature a signed copy added: who (the certificate's name and subject), when they say, trusted here or not."""
+
+    signer: str
+    subject: str
+    signed_at: dt.datetime | None
+    trusted: bool  # chains to the server's trust list; false: "valid signature, signer not trusted here"
+
+
+class MinutesSigned(Event, **_tag("minutes.signed")):
+    """A signed copy of the final minutes was accepted: revision ``revision`` (1 = the first signed copy)."""
+
+    revision: int
+    sha256: str  # of the whole signed copy as stored and served
+    size: int
+    signatures: list[SignedBy]  # the signatures this copy added, in file order
 
 
 class PointOnline(Event, **_tag("point.online")):
@@ -195,6 +214,7 @@ AnyEvent = (
     | NoteRecorded
     | ConclusionRecorded
     | MinutesFinalized
+    | MinutesSigned
     | PointOnline
     | PointOffline
 )

@@ -9,7 +9,7 @@ from fractions import Fraction
 import msgspec
 
 from .agenda import Agenda, Item, Person, Point, PollSpec, parse_quorum
-from .events import Choice, Outcome, RollEntry, Status
+from .events import Choice, Outcome, RollEntry, SignedBy, Status
 
 
 class SessionStatus(enum.Enum):
@@ -95,6 +95,16 @@ class PollState(msgspec.Struct):
     result: Result | None = None
 
 
+class SignedCopy(msgspec.Struct):
+    """An accepted signed copy of the final minutes."""
+
+    revision: int
+    sha256: str
+    signatures: list[SignedBy]
+    at: dt.datetime
+    seq: int
+
+
 class Record(msgspec.Struct):
     """A note or conclusion, as entered (a revised note: its latest text)."""
 
@@ -126,6 +136,8 @@ class SessionState(msgspec.Struct):
     points_seen: set[str] = msgspec.field(default_factory=set)
     minutes_sha256: str | None = None
     minutes_head: str | None = None
+    minutes_sealed_by: str | None = None  # the seal's signer, when the server sealed the final PDF
+    minutes_signed: list[SignedCopy] = msgspec.field(default_factory=list)  # accepted signed copies, in order
 
     # lookups, derived from the agenda and not part of the snapshot
     def person(self, person_id: str) -> Person | None:
