@@ -127,6 +127,8 @@ class View:
             self.status = "open"
         elif kind == "session.closed":
             self.status = "closed"
+            for person in event.get("absent") or []:  # never marked: recorded absent by the close
+                self.attendance[person] = "absent"
         elif kind == "item.started":
             self.active_item, self.ends_at = event["item"], _time(event["ends_at"])
         elif kind == "item.ended":

@@ -18,6 +18,7 @@ class Labels(msgspec.Struct, frozen=True):
     points_connected: str  # points that connected with nobody listed under them
     absent: str
     reason: str
+    no_reason: str  # absent, no reason given (also whoever the close recorded absent)
     not_marked: str
     chair: str
     secretary: str
@@ -67,7 +68,8 @@ VI = Labels(
     points_connected="Các điểm cầu khác đã kết nối ({}):",
     absent="Vắng mặt ({}):",
     reason="lý do: {}",
-    not_marked="Chưa điểm danh: {} người.",
+    no_reason="không có lý do",
+    not_marked="Chưa điểm danh ({}):",
     chair="Chủ trì:",
     secretary="Thư ký:",
     proceedings="NỘI DUNG",
@@ -140,7 +142,8 @@ EN = Labels(
     points_connected="Other connection points connected ({}):",
     absent="Absent ({}):",
     reason="reason: {}",
-    not_marked="Not marked: {} people.",
+    no_reason="no reason given",
+    not_marked="Not marked yet ({}):",
     chair="Chair:",
     secretary="Secretary:",
     proceedings="PROCEEDINGS",

@@ -24,7 +24,7 @@ class Attendance(msgspec.Struct):
     in_hall: list[Person]
     online: list[PointAttendance]  # only points with someone online, in agenda order
     absent: list[Absent]
-    not_marked: int = 0  # people never marked (shown as a count line)
+    not_marked: list[Person] = []  # people never marked yet (a draft of an open session), each named
     points_connected: list[str] = []  # points seen online (presence evidence) with nobody listed in `online`
 
 

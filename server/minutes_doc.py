@@ -67,7 +67,7 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         in_hall=in_hall,
         online=[m.PointAttendance(point=points[pid], people=ps) for pid, ps in online.items() if ps],
         absent=absent,
-        not_marked=sum(1 for p in agenda.people if p.id not in state.attendance),
+        not_marked=[people[p.id] for p in agenda.people if p.id not in state.attendance],
         # Points that connected but have nobody listed under them: the rest are named above.
         points_connected=[points[p] for p in points if p in state.points_seen and p not in listed | hall],
     )

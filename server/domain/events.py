@@ -65,7 +65,9 @@ class SessionOpened(Event, **_tag("session.opened")):
 
 
 class SessionClosed(Event, **_tag("session.closed")):
-    pass
+    """The session ends. ``absent``: the people never marked, recorded absent without a reason by the close."""
+
+    absent: list[str] = []
 
 
 class ItemStarted(Event, **_tag("item.started")):

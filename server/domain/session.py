@@ -5,9 +5,9 @@ from __future__ import annotations
 from .actor import Actor, Role
 from .commands import CloseSession, OpenSession
 from .errors import Conflict
-from .events import SessionClosed, SessionCreated, SessionOpened
+from .events import SessionClosed, SessionCreated, SessionOpened, Status
 from .registry import Context, allow, applies, decides, require_status
-from .state import ItemState, PollStatus, SessionState, SessionStatus
+from .state import ItemState, Mark, PollStatus, SessionState, SessionStatus
 
 
 @decides(OpenSession)
@@ -26,7 +26,14 @@ def close_session(state: SessionState, actor: Actor, cmd: CloseSession, ctx: Con
     open_polls = [p.id for p in state.polls.values() if p.status is PollStatus.OPEN]
     if open_polls:
         raise Conflict("poll.open", f"session.close: close poll '{open_polls[0]}' first", {"action": "session.close", "poll": open_polls[0]})
-    return [SessionClosed(at=ctx.now)]
+    # A legal record names every member: whoever was never marked did not attend, and the log
+    # says so here rather than leaving the minutes to guess (the chair is shown who, first).
+    return [SessionClosed(at=ctx.now, absent=unmarked(state))]
+
+
+def unmarked(state: SessionState) -> list[str]:
+    """The people of the agenda never marked present, online or absent, in agenda order."""
+    return [p.id for p in state.agenda.people if p.id not in state.attendance]
 
 
 @applies(SessionCreated)
@@ -45,3 +52,5 @@ def opened(state: SessionState, event: SessionOpened) -> None:
 def closed(state: SessionState, event: SessionClosed) -> None:
     state.status = SessionStatus.CLOSED
     state.closed_at = event.at
+    for person in event.absent:
+        state.attendance[person] = Mark(status=Status.ABSENT, at=event.at)

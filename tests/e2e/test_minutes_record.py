@@ -147,3 +147,40 @@ def test_speakers_are_listed_in_the_order_they_had_the_floor(srv, tmp_path, lang
         session.ok(session.chair, type="speaker.finish", request=request)
     text = pdf_text(session, tmp_path)
     assert f"{label} 1. Thành viên Số 2, Ủy viên 2. Thành viên Số 1, Ủy viên" in text
+
+
+# -- 4. every member named: absent with the reason given, or without one ----------------------------
+
+ABSENCES = {
+    "vi": {
+        "draft": "- Chưa điểm danh (2): 1. Thành viên Số 4, Ủy viên 2. Khách mời 0",
+        "final": "- Vắng mặt (4): 1. Thành viên Số 2, Ủy viên (lý do: Đi công tác) 2. Thành viên Số 3, Ủy viên "
+                 "(không có lý do) 3. Thành viên Số 4, Ủy viên (không có lý do) 4. Khách mời 0 (không có lý do)",
+        "not_marked": "Chưa điểm danh",
+    },
+    "en": {
+        "draft": "- Not marked yet (2): 1. Thành viên Số 4, Ủy viên 2. Khách mời 0",
+        "final": "- Absent (4): 1. Thành viên Số 2, Ủy viên (reason: Đi công tác) 2. Thành viên Số 3, Ủy viên "
+                 "(no reason given) 3. Thành viên Số 4, Ủy viên (no reason given) 4. Khách mời 0 (no reason given)",
+        "not_marked": "Not marked",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_close_leaves_nobody_unmarked_in_the_minutes(srv, tmp_path, language):
+    """The draft names who is not marked yet; after the close they stand absent without a reason, by name."""
+    session = srv.create(small_agenda(language=language))
+    session.ok(session.chair, type="session.open")
+    for person in ("chu-toa", "thu-ky", "tv-1"):
+        session.ok(session.chair, type="attendance.mark", person=person, status="present")
+    session.ok(session.chair, type="attendance.mark", person="tv-2", status="absent", reason="Đi công tác")
+    session.ok(session.chair, type="attendance.mark", person="tv-3", status="absent")
+    words = ABSENCES[language]
+    assert words["draft"] in pdf_text(session, tmp_path)
+    closed = session.ok(session.chair, type="session.close")["events"]
+    assert [(e["type"], e["absent"]) for e in closed] == [("session.closed", ["tv-4", "khach-0"])]
+    session.ok(session.secretary, type="minutes.finalize")
+    text = pdf_text(session, tmp_path)
+    assert words["final"] in text
+    assert words["not_marked"] not in text

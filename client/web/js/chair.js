@@ -1,7 +1,7 @@
 // The chair's console: session, agenda and countdown, speakers, votes, attendance, conclusions.
 
 import { t } from "./i18n.js";
-import { entitled, latestPoll, requestsOf } from "./state.js";
+import { entitled, latestPoll, requestsOf, unmarked } from "./state.js";
 import { act, boot, clock, countdown, h, personName, pointName, replace, requestLabel } from "./ui.js";
 import { currentItemView, floorView, pollView } from "./views.js";
 
@@ -82,7 +82,10 @@ function renderSession(live) {
   if (s.status === "scheduled") {
     controls.push(h("button", { type: "button", class: "btn", "data-key": "open", onclick: (e) => act(live, { type: "session.open" }, e.currentTarget) }, t("session.open")));
   } else if (s.status === "open" && confirmClose) {
+    const missing = unmarked(s); // the close records them absent, without a reason: say who first
     controls.push(h("p", { class: "big" }, t("session.close.confirm")),
+      missing.length ? h("p", { id: "close-unmarked" },
+        t("session.close.unmarked", { n: missing.length, names: missing.map((p) => p.name).join(", ") })) : null,
       h("div", { class: "row" },
         h("button", { type: "button", class: "btn btn-danger", "data-key": "close-yes", onclick: async (e) => {
           await act(live, { type: "session.close" }, e.currentTarget);

@@ -53,6 +53,7 @@ const STRINGS = {
     "session.closed_at": "bế mạc lúc {time}",
     "session.close": "Bế mạc phiên họp",
     "session.close.confirm": "Bế mạc phiên họp? Sau khi bế mạc không thể mở lại.",
+    "session.close.unmarked": "Chưa điểm danh ({n}), sẽ được ghi vắng mặt không có lý do: {names}.",
     "confirm": "Xác nhận",
     "item.start": "Bắt đầu",
     "item.end": "Kết thúc nội dung",
@@ -154,6 +155,7 @@ const STRINGS = {
     "minutes.open": "Mở trong thẻ mới",
     "minutes.finalize": "Hoàn tất biên bản",
     "minutes.finalize.confirm": "Hoàn tất biên bản? Sau đó không thể sửa ghi chép, kết luận hay điểm danh.",
+    "minutes.finalize.absent": "Vắng mặt không có lý do ({n}): {names}. Kiểm tra lại điểm danh trước khi hoàn tất.",
     "minutes.finalize.wait": "Chỉ hoàn tất được sau khi bế mạc phiên họp.",
     "minutes.final": "Biên bản đã hoàn tất. Mã SHA-256: {sha}",
 
@@ -219,6 +221,7 @@ const STRINGS = {
     "session.closed_at": "closed at {time}",
     "session.close": "Close the session",
     "session.close.confirm": "Close the session? It cannot be reopened.",
+    "session.close.unmarked": "Not marked ({n}); they will be recorded absent, no reason given: {names}.",
     "confirm": "Confirm",
     "item.start": "Start",
     "item.end": "End item",
@@ -320,6 +323,7 @@ const STRINGS = {
     "minutes.open": "Open in a new tab",
     "minutes.finalize": "Finalize the minutes",
     "minutes.finalize.confirm": "Finalize the minutes? Notes, conclusions and attendance can no longer change.",
+    "minutes.finalize.absent": "Absent, no reason given ({n}): {names}. Check the attendance before finalizing.",
     "minutes.finalize.wait": "The minutes can be finalized once the session is closed.",
     "minutes.final": "The minutes are final. SHA-256: {sha}",
 

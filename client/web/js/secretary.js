@@ -8,7 +8,7 @@
 // again after a reconnect if it was not yet saved. "New note" starts another note.
 
 import { t } from "./i18n.js";
-import { notesOf } from "./state.js";
+import { absentWithoutReason, notesOf } from "./state.js";
 import { act, boot, clock, command, countdown, h, replace, showError } from "./ui.js";
 import { pollResult } from "./views.js";
 
@@ -256,7 +256,7 @@ function renderMinutes(live) {
   showRefresh();
   const parts = [
     h("div", { class: "stack" },
-      h("a", { class: "btn btn-wide", id: "download", href: pdfUrl(), download: `${final ? "bien-ban" : "bien-ban-du-thao"}-${live.session}.pdf` },
+      h("a", { class: "btn btn-wide", id: "download", href: pdfUrl(), download: "" },  // the name the server gives (record number and date)
         t(final ? "minutes.download" : "minutes.download.draft")),
       h("a", { class: "btn btn-quiet btn-wide", href: pdfUrl(), target: "_blank", rel: "noopener" }, t("minutes.open"))),
   ];
@@ -265,7 +265,11 @@ function renderMinutes(live) {
   } else if (s.status !== "closed") {
     parts.push(h("p", { class: "muted" }, t("minutes.finalize.wait")));
   } else if (confirmFinal) {
-    parts.push(h("p", { class: "big" }, t("minutes.finalize.confirm")), h("div", { class: "row" },
+    const noReason = absentWithoutReason(s); // named before the record is sealed, so a wrong one can be fixed
+    parts.push(h("p", { class: "big" }, t("minutes.finalize.confirm")),
+      noReason.length ? h("p", { id: "final-absent" },
+        t("minutes.finalize.absent", { n: noReason.length, names: noReason.map((p) => p.name).join(", ") })) : null,
+      h("div", { class: "row" },
       h("button", { type: "button", class: "btn btn-danger", "data-key": "final-yes", onclick: finalize }, t("confirm")),
       h("button", { type: "button", class: "btn btn-quiet", "data-key": "final-no",
         onclick: () => { confirmFinal = false; renderMinutes(live); } }, t("cancel"))));

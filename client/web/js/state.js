@@ -7,7 +7,12 @@
 const APPLY = {
   "session.created": () => {},
   "session.opened": (s, e) => { s.status = "open"; s.opened_at = e.at; },
-  "session.closed": (s, e) => { s.status = "closed"; s.closed_at = e.at; },
+  "session.closed": (s, e) => {
+    s.status = "closed";
+    s.closed_at = e.at;
+    // Whoever was never marked is recorded absent, without a reason, by the close.
+    for (const person of e.absent || []) s.attendance[person] = { status: "absent", point: null, reason: "", at: e.at };
+  },
 
   "item.started": (s, e) => {
     Object.assign(s.items[e.item], { status: "active", started_at: e.at, ends_at: e.ends_at });
@@ -135,6 +140,16 @@ export function requestsOf(state, item) {
   return Object.values(state.requests)
     .filter((r) => r.item === item)
     .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+/** The people never marked (present, online or absent), in agenda order: the close records them absent. */
+export function unmarked(state) {
+  return state.agenda.people.filter((p) => !(p.id in state.attendance));
+}
+
+/** The people marked absent without a reason (by the chair, or by the close), in agenda order. */
+export function absentWithoutReason(state) {
+  return state.agenda.people.filter((p) => state.attendance[p.id]?.status === "absent" && !state.attendance[p.id].reason);
 }
 
 /** The notes of `item`, in order; a revised note has its latest text and keeps its first seq. */
