@@ -2,6 +2,9 @@
 latency to 200 followers while a render runs, against a real server with the reference session played.
 
     .venv/bin/python bench/minutes.py [--runs 3] [--followers 200] [--rate 5] [--window 12] [--pairs 3]
+    .venv/bin/python bench/minutes.py --quick    # one run, 50 followers, short windows, no large session
+
+On a quiet 2-core machine the default takes about 3 minutes, ``--quick`` about 40 s.
 
 Each run starts a fresh server (a child process on a temporary SQLite file), plays the reference
 session as tests/e2e/test_minutes.py does (not finalized, so drafts can be rendered again), then:
@@ -10,7 +13,10 @@ session as tests/e2e/test_minutes.py does (not finalized, so drafts can be rende
      draft has waited out the render process's start) and once more after a new event (a
      re-render), timing the HTTP round trip;
   2. renders the same document's HTML with WeasyPrint alone, in this process, with the same
-     stylesheet and a warm font configuration (the bare cost), and prints the overhead ratio;
+     stylesheet and a warm font configuration (the bare cost), and prints the overhead ratio.
+     Beside the wall times (noisy on a loaded machine, and the render process runs at a lower
+     priority), the CPU time of the server and its render process for each GET is compared
+     with the CPU time of the bare render (its first, and a second of the same HTML);
   3. starts 200 followers of the live stream in a separate process and sends ``rate`` events a
      second (the secretary re-marking one person's attendance) for ``window`` seconds with the
      server idle and ``window`` seconds while drafts render back to back, in ``pairs`` alternating
@@ -110,8 +116,24 @@ def document(session):
     return minutes_doc(state, draft=True)
 
 
-def bare_render(doc) -> float:
-    """Seconds for WeasyPrint alone to turn the minutes' HTML into a PDF (after one warm-up render)."""
+def process_cpu(pid: int) -> float:
+    """CPU seconds of process ``pid`` and every process under it so far (all threads; Linux /proc)."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+                stack += [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, ValueError, IndexError):
+                pass  # a thread or process that ended meanwhile
+    return total / 1e9
+
+
+def bare_render(doc) -> tuple[float, float, float]:
+    """WeasyPrint alone turning the minutes' HTML into a PDF: wall seconds of a second render, and
+    the CPU seconds of the first (fonts and stylesheet already loaded) and of the second."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -125,10 +147,12 @@ def bare_render(doc) -> float:
     def once() -> None:
         weasyprint.HTML(string=html, base_url=base).write_pdf(stylesheets=[css], font_config=fonts)
 
+    cpu = time.thread_time()
     once()
-    started = time.perf_counter()
+    first_cpu = time.thread_time() - cpu
+    started, cpu = time.perf_counter(), time.thread_time()
     once()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, first_cpu, time.thread_time() - cpu
 
 
 class Toggler:
@@ -188,6 +212,14 @@ def get_minutes(session) -> tuple[float, bytes, str]:
     return elapsed, response.content, response.headers["server-timing"]
 
 
+def get_minutes_cpu(session) -> tuple[float, float, str]:
+    """Like ``get_minutes``, plus the CPU seconds the server and its render process spent on it."""
+    pid = session.server.proc.pid
+    cpu = process_cpu(pid)
+    elapsed, _, timing = get_minutes(session)
+    return elapsed, process_cpu(pid) - cpu, timing
+
+
 def one_run(args) -> dict:
     from tests.support import Server, small_agenda
 
@@ -198,13 +230,13 @@ def one_run(args) -> dict:
             # a small session takes that, so "cold" below is this session's first render.
             first, _, _ = get_minutes(server.create(small_agenda()))
             session = play(server)
-            cold, _, cold_timing = get_minutes(session)
+            cold, cold_cpu, cold_timing = get_minutes_cpu(session)
             assert cold_timing.startswith("render;"), cold_timing
             toggler = Toggler(session)
             toggler.send()
-            again, _, again_timing = get_minutes(session)
+            again, again_cpu, again_timing = get_minutes_cpu(session)
             assert again_timing.startswith("render;"), again_timing
-            bare = bare_render(document(session))
+            bare, bare_first_cpu, bare_cpu = bare_render(document(session))
 
             follow = subprocess.Popen(
                 [sys.executable, __file__, "--follow", session.live_url(since=session.snapshot()["seq"]),
@@ -255,6 +287,7 @@ def one_run(args) -> dict:
     delivered = sum(1 for f in arrivals if any(seq == last for seq, _ in f))
     return {
         "first": first, "cold": cold, "again": again, "bare": bare,
+        "cold_cpu": cold_cpu, "again_cpu": again_cpu, "bare_first_cpu": bare_first_cpu, "bare_cpu": bare_cpu,
         "idle_p99": percentile(idle_lat, 0.99), "busy_p99": percentile(busy_lat, 0.99),
         "idle_p50": percentile(idle_lat, 0.50), "busy_p50": percentile(busy_lat, 0.50),
         "renders": len(renders), "busy_events": len({s for s in busy if any(a <= toggler.sent[s] <= b for a, b in renders)}),
@@ -271,8 +304,11 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=12.0, help="seconds of idle and of rendering, each")
     parser.add_argument("--pairs", type=int, default=3, help="idle/rendering windows alternate this many times")
     parser.add_argument("--no-large", dest="large", action="store_false", help="skip the 500-person session")
+    parser.add_argument("--quick", action="store_true", help="1 run, 50 followers, 2 pairs of 2 s windows, no large session")
     parser.add_argument("--follow", nargs=2, metavar=("URL", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.followers, args.window, args.pairs, args.large = 1, 50, 4.0, 2, False
     if args.follow:
         asyncio.run(_follow(args.follow[0], int(args.follow[1])))
         return
@@ -287,7 +323,9 @@ def main() -> None:
             f"run {n + 1}: server's first render (small session, with warm-up) {r['first']:.2f} s; "
             f"HTTP render cold {r['cold']:.2f} s, re-render {r['again']:.2f} s; "
             f"bare WeasyPrint {r['bare']:.2f} s (overhead x{r['cold'] / r['bare']:.2f} cold, "
-            f"x{r['again'] / r['bare']:.2f} re-render); live p99 idle {r['idle_p99'] * 1000:.1f} ms, "
+            f"x{r['again'] / r['bare']:.2f} re-render); CPU: server+render process cold {r['cold_cpu']:.2f} s, "
+            f"re-render {r['again_cpu']:.2f} s, bare {r['bare_first_cpu']:.2f} s first / {r['bare_cpu']:.2f} s second "
+            f"(x{r['cold_cpu'] / r['bare_cpu']:.2f} cold); live p99 idle {r['idle_p99'] * 1000:.1f} ms, "
             f"during render {r['busy_p99'] * 1000:.1f} ms (x{r['busy_p99'] / r['idle_p99']:.2f}; p50 "
             f"{r['idle_p50'] * 1000:.1f}/{r['busy_p50'] * 1000:.1f} ms; {r['renders']} renders, "
             f"{r['busy_events']} events inside them; {r['delivered']}/{args.followers} followers got all); "
@@ -305,6 +343,13 @@ def main() -> None:
         f"x{med('again') / med('bare'):.2f} re-render; live p99 idle {med('idle_p99') * 1000:.1f} ms, "
         f"during render {med('busy_p99') * 1000:.1f} ms, ratio x{statistics.median(r['busy_p99'] / r['idle_p99'] for r in runs):.2f} "
         f"(goal <= 1.2); large session render {med('large'):.1f} s"
+    )
+    print(
+        f"median CPU time (the figure to quote from a loaded machine; wall times above are noisy): server and render "
+        f"process per GET cold {med('cold_cpu'):.2f} s, re-render {med('again_cpu'):.2f} s; bare WeasyPrint "
+        f"{med('bare_cpu'):.2f} s (its first render {med('bare_first_cpu'):.2f} s); ratio x"
+        f"{statistics.median(r['cold_cpu'] / r['bare_cpu'] for r in runs):.2f} cold, "
+        f"x{statistics.median(r['again_cpu'] / r['bare_cpu'] for r in runs):.2f} re-render (goal <= 1.1); load {os.getloadavg()[0]:.1f}"
     )
 
 
