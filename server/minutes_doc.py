@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import hashlib
 import logging
 import multiprocessing
 import os
 import threading
 import time
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
@@ -216,16 +218,49 @@ def _start_worker(parent: int) -> None:
     """Runs once in the render process: leave with the server, yield the CPU to the live stream, warm up."""
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server", daemon=True).start()
     os.nice(RENDER_NICENESS)
+    from phienhop.minutes import cffi_arrays
     from phienhop.minutes.render import render_pdf
 
+    cffi_arrays.install()  # else each document's new glyph counts cost a C parse each (see the module)
+
     # The first render loads the fonts and parses the stylesheet; pay for it before any request does.
+    render_pdf(_warm_up_doc())
+    # What is alive now (modules, fonts, the stylesheet, caches) lives as long as the process: out
+    # of the collector's sight, so a full collection no longer walks it (~40-60 ms, mid-render).
+    gc.collect()
+    gc.freeze()
+
+
+# Every Vietnamese letter, both cases, each vowel with its five tone marks (NFC): the warm-up
+# render shapes them in each face the template uses, so no request is the first to load a glyph.
+_BASE = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_TONED = "aăâeêioôơuưy"
+_LETTERS = " ".join(
+    [_BASE, _BASE.upper(), "0123456789 .,:;!?()/-–%"]
+    + [unicodedata.normalize("NFC", "".join(v + mark for mark in "\u0300\u0301\u0303\u0309\u0323"))
+       for v in _TONED + _TONED.upper()]
+)
+
+
+def _warm_up_doc() -> m.MinutesDoc:
+    """A small document that passes every part of the template (and so every face) over every letter."""
     moment = dt.datetime(2021, 11, 30, 14, tzinfo=dt.timezone.utc)
-    nobody = m.Person(name="")
-    render_pdf(
-        m.MinutesDoc(
-            language="vi", draft=True, body="", title="", place="", starts_at=moment, chair=nobody, secretary=nobody,
-            attendance=m.Attendance(in_hall=[], online=[], absent=[]), items=[],
-        )
+    who = m.Person(name=_LETTERS, position=_LETTERS)
+    poll = m.PollResult(
+        subject=_LETTERS, ballot="named", rule="more-than-half-of-members", yes=1, no=1, abstain=1, not_voted=1,
+        entitled=4, present=3, quorum="1/2", outcome="adopted", opened_at=moment, closed_at=moment,
+        roll=[m.RollEntry(name=_LETTERS, choice="yes")], members=4, present_at_open=3, needed=3, present_at_close=3,
+    )
+    item = m.ItemMinutes(
+        number=1, title=_LETTERS, presenter=who, started_at=moment, ended_at=moment,
+        speakers=[m.Speaker(person=who, point=_LETTERS, at=moment)], notes=[_LETTERS], polls=[poll],
+        conclusions=[_LETTERS],
+    )
+    return m.MinutesDoc(
+        language="vi", draft=True, body=_LETTERS, title=_LETTERS, place=_LETTERS, starts_at=moment, chair=who,
+        secretary=who, items=[item], parent_body=_LETTERS, opened_at=moment, closed_at=moment,
+        attendance=m.Attendance(in_hall=[who], online=[m.PointAttendance(point=_LETTERS, people=[who])],
+                                absent=[m.Absent(person=who, reason=_LETTERS)], points_connected=[_LETTERS]),
     )
 
 
