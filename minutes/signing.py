@@ -10,7 +10,8 @@ Trust is reported, never assumed: a cryptographically valid signature whose cert
 not chain to the configured trust list is "valid, signer not trusted here".
 
 Everything here is CPU work on bytes; run it off the event loop (the server runs it in the
-render process).
+render process). The checks must not be called from a thread with a running event loop: pyHanko's
+validation starts its own.
 """
 
 from __future__ import annotations

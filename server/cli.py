@@ -179,11 +179,28 @@ def minutes(session, db, output) -> int:
     return 0
 
 
-@cli.command(short_help="re-compute a session's hash chain and check the stored minutes")
-@click.argument("session")
+@cli.command(short_help="re-compute a session's hash chain and check the stored minutes, or check a final PDF")
+@click.argument("session", required=False)
 @setting_option("db")
-def verify(session, db) -> int:
-    """Re-compute SESSION's hash chain, check the stored minutes' hash and the secret ballot boxes."""
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), default=None,
+              help="check this final minutes PDF from the file alone (with --db, against the database too)")
+@setting_option("trust")
+@click.pass_context
+def verify(ctx, session, db, pdf, trust) -> int:
+    """Re-compute SESSION's hash chain, check the stored minutes (each signed copy too) and the secret ballot boxes.
+
+    With --pdf FILE: recompute the chain of the log attached to FILE, check the head hash and
+    event count printed on the page, render the minutes again from that log and compare the
+    page text, and check every signature. Exit codes: 0 all good; 2 unreadable; 3 no log
+    attached; 4 chain broken; 5 printed head or count differs; 6 page text differs; 7 a
+    signature is broken or not whole; 8 not what the database holds (--db); 9 a signer is
+    not trusted here. Several failures: the lowest code.
+    """
+    if pdf is not None:
+        from_db = ctx.get_parameter_source("db") != click.core.ParameterSource.DEFAULT
+        return _verify_pdf(pdf, db if from_db else None, trust)
+    if session is None:
+        return _fail("give a SESSION, or --pdf FILE (see `phienhop verify --help`)")
     from .verify import verify as run_verify
 
     try:
@@ -194,6 +211,30 @@ def verify(session, db) -> int:
         print(f"FAIL {problem}")
     print(summary if not problems else f"{len(problems)} problem(s) in session {session}")
     return 1 if problems else 0
+
+
+def _verify_pdf(path: str, db: str | None, trust: str) -> int:
+    from phienhop.minutes.signing import load_trust
+
+    from .verify_pdf import read, verify_pdf, verify_pdf_against_db
+
+    try:
+        data = read(path)
+        roots = load_trust(trust)
+        if db is not None and not Path(db).is_file():
+            raise LookupError(f"no database at {db} (give --db or set PHIENHOP_DB)")
+    except (LookupError, ValueError) as exc:
+        return _fail(str(exc))
+    report, rows = verify_pdf(data, roots)
+    if db is not None and rows:
+        asyncio.run(verify_pdf_against_db(data, rows, db, report))
+    for line in report.passed:
+        print(f"ok   {line}")
+    for finding in report.failures:
+        print(f"FAIL {finding.message}")
+    code = report.exit_code
+    print(f"{path}: " + ("verified" if code == 0 else f"{len(report.failures)} problem(s); exit {code}"))
+    return code
 
 
 def _bad_value(exc: click.BadParameter) -> str:

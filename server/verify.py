@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
-from .domain.events import PollClosed, decode
+from .domain.events import MinutesSigned, PollClosed, decode
 from .engine import Engine
 from .keys import PollKeys
 from .store import Store, verify_chain
@@ -59,12 +60,43 @@ async def verify(db: str, session: str) -> tuple[list[str], str]:
                 problems.append(f"seq {final.seq}: the stored PDF's sha256 is not the one the log recorded")
             elif final.head_hash != rows[final.seq - 2].hash:
                 problems.append(f"seq {final.seq}: the minutes name head {final.head_hash[:12]}…, the log had {rows[final.seq - 2].hash[:12]}…")
+        signed = [e for e in events if isinstance(e, MinutesSigned)]
+        if signed:
+            copies = await store.signed_copies(session)
+            # pyHanko's validation runs its own event loop: not on this one.
+            problems += await asyncio.to_thread(_check_signed_copies, signed, stored[1] if stored else b"", copies)
         summary = f"ok: session {session}, {len(rows)} events, head {rows[-1].hash}"
         if finals and not problems:
             summary += f", final minutes sha256 {finals[-1].sha256}"
+        if signed and not problems:
+            summary += f", {len(signed)} signed cop{'y' if len(signed) == 1 else 'ies'} intact"
         return problems, summary
     finally:
         await store.close()
+
+
+def _check_signed_copies(signed: list, final: bytes, copies: list[tuple[int, str, bytes]]) -> list[str]:
+    """Each minutes.signed event has its copy stored, with its sha256, extending the one before, every signature whole."""
+    from phienhop.minutes.signing import check_signatures
+
+    problems, held, previous = [], {c[0]: c for c in copies}, final
+    for event in signed:
+        copy = held.get(event.revision)
+        if copy is None:
+            problems.append(f"seq {event.seq}: signed copy {event.revision} is not stored")
+            continue
+        data = copy[2]
+        if hashlib.sha256(data).hexdigest() != event.sha256:
+            problems.append(f"seq {event.seq}: signed copy {event.revision}'s sha256 is not the one the log recorded")
+        elif not data.startswith(previous):
+            problems.append(f"seq {event.seq}: signed copy {event.revision} does not begin with the copy before it")
+        else:
+            for s in check_signatures(data, []):
+                if s.state == "broken" or s.coverage == "partial":
+                    problems.append(f"seq {event.seq}: signed copy {event.revision}: signature '{s.field}' by {s.signer} "
+                                    f"(file revision {s.revision}) is {'broken' if s.state == 'broken' else 'not whole'}")
+        previous = data
+    return problems
 
 
 async def offline_minutes(db: str, session: str) -> tuple[bytes, bool]:
