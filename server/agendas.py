@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .domain.agenda import Agenda, AgendaError, decode_agenda, with_drafts
+from .domain.agenda import Agenda, AgendaError, decode_agenda, decode_text, with_drafts
 
 
 def draft_reader(base: Path):
@@ -16,7 +16,7 @@ def draft_reader(base: Path):
         path = (base / name).resolve()
         if base not in path.parents:
             raise ValueError(f"must stay inside {base.name}/: {name}")
-        return path.read_bytes().decode("utf-8")
+        return decode_text(path.read_bytes(), name)
 
     return read
 

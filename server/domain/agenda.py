@@ -255,6 +255,40 @@ def _check_texts(agenda: "Agenda") -> None:
         check_item(f"items[{i}]", item)
 
 
+class EncodingError(ValueError):
+    """Bytes that are not UTF-8 text; the message names the problem and what to do."""
+
+
+# Byte-order marks of the encodings Windows tools save in besides UTF-8 (longest first: the
+# UTF-32 LE mark begins with the UTF-16 LE one).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
+def decode_text(data: bytes, what: str = "the file") -> str:
+    """UTF-8 bytes as text, without the byte-order mark Notepad's "UTF-8 with BOM" puts first.
+
+    Raises EncodingError naming the problem for UTF-16/UTF-32 (with or without a mark) and for
+    bytes that are not UTF-8 (Windows-1258, Windows-1252 and other code pages are not guessed).
+    """
+    for mark, name in _OTHER_BOMS:
+        if data.startswith(mark):
+            hexmark = " ".join(f"{b:02X}" for b in mark)
+            raise EncodingError(f"{name} text (byte-order mark {hexmark}): save {what} as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise EncodingError(f"NUL byte at byte {nul}, as in UTF-16 text: save {what} as UTF-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"not UTF-8 text (byte {exc.start}): save {what} as UTF-8; Windows-1258 and other code pages are not read"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
 def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
     """Decode TOML or JSON (text or already-parsed dict) into a checked, NFC-normalized Agenda."""
     try:
@@ -263,20 +297,15 @@ def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
         elif fmt == "toml":
             import tomllib
 
-            if isinstance(data, bytes):
-                try:
-                    data = data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise AgendaError("(file)", f"not UTF-8 text (byte {exc.start})") from None
             try:
-                raw = tomllib.loads(data)
+                raw = tomllib.loads(_text(data))
             except tomllib.TOMLDecodeError as exc:
                 raise AgendaError("(file)", f"not valid TOML: {exc}") from None
             except RecursionError:
                 raise AgendaError("(file)", _TOO_DEEP) from None
         else:
             try:
-                raw = msgspec.json.decode(data)
+                raw = msgspec.json.decode(_text(data))
             except msgspec.DecodeError as exc:
                 raise AgendaError("(file)", f"not valid JSON: {exc}") from None
             except RecursionError:
@@ -289,6 +318,15 @@ def decode_agenda(data: bytes | str | dict, *, fmt: str = "toml") -> Agenda:
         raise _msgspec_error(exc) from None
     check_agenda(agenda)
     return agenda
+
+
+def _text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return decode_text(data)
+    except EncodingError as exc:
+        raise AgendaError("(file)", str(exc)) from None
 
 
 def check_agenda(agenda: Agenda) -> None:

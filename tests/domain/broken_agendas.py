@@ -72,6 +72,25 @@ def _edit(old: str, new: str):
     return edit
 
 
+def windows_1258(text: str) -> bytes:
+    """``text`` as Windows saves Vietnamese in code page 1258: a base letter, then the tone mark if it has no code."""
+    import unicodedata
+
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            tone = next(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+            base = unicodedata.normalize("NFC", parts.replace(tone, ""))
+            out += base.encode("cp1258") + tone.encode("cp1258")
+    return out
+
+
+_E_CIRCUMFLEX = "ê".encode("cp1258")
+
+
 def _bytes(data: bytes):
     return lambda text: data
 
@@ -97,7 +116,17 @@ BROKEN = [
     ("missing-draft", _edit(DRAFT, "drafts/khong-co.md"),
      "items[1].draft", "file not found: drafts/khong-co.md"),
     ("not-utf8", lambda text: text.encode("utf-8").replace("Hà Nội".encode(), b"H\xe0 N\xf4i"),  # Windows-1252
-     "(file)", f"not UTF-8 text (byte {VALID.encode().index('Hà Nội'.encode()) + 1})"),
+     "(file)", f"not UTF-8 text (byte {VALID.encode().index('Hà Nội'.encode()) + 1}): save the file as UTF-8; "
+               "Windows-1258 and other code pages are not read"),
+    ("windows-1258", lambda text: windows_1258(text),
+     "(file)", f"not UTF-8 text (byte {windows_1258(VALID).index(_E_CIRCUMFLEX)}): save the file as UTF-8; "
+               "Windows-1258 and other code pages are not read"),  # 'ê' of "Phiên", the first letter beyond ASCII
+    ("utf-16", lambda text: text.encode("utf-16"),  # Notepad's "UTF-16 LE"
+     "(file)", "UTF-16 text (byte-order mark FF FE): save the file as UTF-8"),
+    ("utf-16-be", lambda text: text.encode("utf-16-be").join((b"\xfe\xff", b"")),
+     "(file)", "UTF-16 text (byte-order mark FE FF): save the file as UTF-8"),
+    ("utf-16-no-mark", lambda text: text.encode("utf-16-le"),
+     "(file)", "NUL byte at byte 1, as in UTF-16 text: save the file as UTF-8"),
     ("bad-toml", _edit('body = "Ủy ban Thử nghiệm"', 'body = "Ủy ban Thử nghiệm'),
      "(file)", re.compile(r"not valid TOML: .*\(at line 3, column \d+\)")),
     ("unknown-rule", _edit('rule = "simple"', 'rule = "most"'),

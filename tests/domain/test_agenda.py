@@ -60,7 +60,7 @@ def test_draft_not_utf8(tmp_path):
     (tmp_path / DRAFT).write_bytes("Dự thảo".encode("utf-16"))
     with pytest.raises(AgendaError) as refused:
         load_agenda_file(path)
-    assert str(refused.value) == f"items[1].draft: not UTF-8 text: {DRAFT}"
+    assert str(refused.value) == f"items[1].draft: UTF-16 text (byte-order mark FF FE): save {DRAFT} as UTF-8"
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,14 @@ marks, layout), with the exact words in Vietnamese and in English.
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import Session, require_tool, small_agenda
+from tests.support import ADMIN, ROOT, Session, require_tool, small_agenda
 
 
 def pdf_text(session: Session, tmp_path: Path, mode: str = "-layout") -> str:
@@ -172,3 +174,79 @@ def test_the_close_leaves_nobody_unmarked_in_the_minutes(srv, tmp_path, language
     text = pdf_text(session, tmp_path)
     assert words["final"] in text
     assert words["not_marked"] not in text
+
+
+# -- 6. files saved by Windows tools: UTF-8 with a byte-order mark is read; other encodings named ------
+
+BOM = "\ufeff"
+
+
+def test_a_toml_agenda_with_a_byte_order_mark_is_created_by_post(srv):
+    """An agenda saved as "UTF-8 with BOM" POSTed as TOML creates the session (the mark is not part of the file)."""
+    from tests.domain.broken_agendas import VALID
+
+    r = srv.http.post("/api/sessions", content=(BOM + VALID).encode("utf-8"),
+                      headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/toml"})
+    assert r.status_code == 201, r.text
+    snap = srv.http.get(f"/api/sessions/{r.json()['id']}", headers={"Authorization": f"Bearer {ADMIN}"}).json()
+    assert snap["state"]["agenda"]["session"]["title"] == "Phiên họp thử nghiệm"
+
+
+def test_a_json_agenda_with_a_byte_order_mark_is_created_by_post(srv):
+    """A JSON agenda whose bytes start with the UTF-8 mark is read too."""
+    import msgspec
+
+    r = srv.http.post("/api/sessions", content=BOM.encode() + msgspec.json.encode(small_agenda()),
+                      headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+
+
+def create_cli(srv, agenda: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "create", str(agenda), "--server", srv.base, "--admin-token", ADMIN],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_phienhop_create_reads_an_agenda_and_a_draft_saved_with_a_mark(srv, tmp_path):
+    """`phienhop create` on a file and a draft saved "UTF-8 with BOM": created, the draft's text has no U+FEFF."""
+    from tests.domain.broken_agendas import DRAFT, VALID
+
+    (tmp_path / DRAFT).parent.mkdir(parents=True)
+    (tmp_path / DRAFT).write_bytes((BOM + "# Dự thảo Quy chế\n").encode("utf-8"))
+    agenda = tmp_path / "phien-hop.toml"
+    agenda.write_bytes((BOM + VALID).encode("utf-8"))
+    done = create_cli(srv, agenda)
+    assert done.returncode == 0, done.stderr
+    session = re.search(r"^Session (\w+): Phiên họp thử nghiệm$", done.stdout, re.M).group(1)
+    snap = srv.http.get(f"/api/sessions/{session}", headers={"Authorization": f"Bearer {ADMIN}"}).json()
+    assert snap["state"]["agenda"]["items"][1]["draft_text"] == "# Dự thảo Quy chế\n"
+
+
+@pytest.mark.parametrize("encoding, problem", [
+    ("utf-16", "UTF-16 text (byte-order mark FF FE): save the file as UTF-8"),
+    ("windows-1258", "not UTF-8 text (byte {byte}): save the file as UTF-8; Windows-1258 and other code pages are not read"),
+])
+def test_phienhop_create_names_the_encoding_problem(srv, tmp_path, encoding, problem):
+    """`phienhop create` on a UTF-16 or Windows-1258 file exits 2 naming the file, the problem and the fix."""
+    from tests.domain.broken_agendas import VALID, windows_1258
+
+    data = VALID.encode("utf-16") if encoding == "utf-16" else windows_1258(VALID)
+    agenda = tmp_path / "phien-hop.toml"
+    agenda.write_bytes(data)
+    done = create_cli(srv, agenda)
+    byte = data.index("ê".encode("cp1258")) if encoding == "windows-1258" else 0
+    assert (done.returncode, done.stderr) == (2, f"phienhop: {agenda}: (file): {problem.format(byte=byte)}\n")
+
+
+def test_phienhop_create_names_a_draft_in_utf_16(srv, tmp_path):
+    """A draft saved as UTF-16 is refused at its key path, naming the draft file."""
+    from tests.domain.broken_agendas import DRAFT, VALID
+
+    (tmp_path / DRAFT).parent.mkdir(parents=True)
+    (tmp_path / DRAFT).write_bytes("# Dự thảo".encode("utf-16"))
+    agenda = tmp_path / "phien-hop.toml"
+    agenda.write_text(VALID, encoding="utf-8")
+    done = create_cli(srv, agenda)
+    assert (done.returncode, done.stderr) == (
+        2, f"phienhop: {agenda}: items[1].draft: UTF-16 text (byte-order mark FF FE): save {DRAFT} as UTF-8\n")
