@@ -17,14 +17,14 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
-from .api import join, live, minutes, sessions
+from .api import drafts, join, live, minutes, sessions, tokens
 from .auth import TokenAuth
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
 from phienhop.minutes.signing import Refused
 from .engine import Engine, StoreFailed, UnknownSession
 from .keys import PollKeys
-from .links import format_links
+from .links import format_links, link_rows, write_links_csv
 from .live import Hub, Presence
 from .minutes_doc import MinutesService
 from .settings import Settings, seal_config
@@ -130,8 +130,10 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
                         announce(f"{path}: session {engine.sources[source]} exists (links were printed when it was created)")
                     continue
                 created = await engine.create_session(agenda, source=source)
+                rows = link_rows(settings.base_url, agenda, created.tokens)
+                csv_path = write_links_csv(Path(settings.db).resolve().parent / f"links-{created.id}.csv", rows)
                 if announce:
-                    announce(format_links(settings.base_url, created.id, agenda, created.tokens))
+                    announce(format_links(settings.base_url, created.id, agenda, created.tokens, csv_path))
             yield
         finally:
             minutes_service.stop()
@@ -142,6 +144,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         route_handlers=[
             health, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
             sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
+            drafts.get_draft, tokens.rotate,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
         ],
         dependencies={

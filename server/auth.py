@@ -7,7 +7,9 @@ so another site cannot make a member's browser act for them.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 
 import msgspec
 from litestar.connection import ASGIConnection
@@ -18,8 +20,23 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from .domain.actor import Actor, Role
 from .tokens import Grant
 
-COOKIE = "phienhop_token"
+COOKIE = "phienhop_token"  # the one cookie of older pages; still read when a request names no tab key
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TAB_KEY = re.compile(r"^[0-9a-f]{16}$")
+
+
+def tab_key(token: str) -> str:
+    """The name a join link's cookie goes by: 16 hex digits of the token's hash (not the token).
+
+    Each join sets its own cookie ``phienhop_<key>`` and sends the page ``?as=<key>``; a page
+    names its key on every request (header ``X-Phienhop-As``, or ``as=`` in the query for the
+    WebSocket and links), so a chair tab and a member tab in one browser each keep their role.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def tab_cookie(key: str) -> str:
+    return f"phienhop_{key}"
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -56,7 +73,16 @@ def token_from(connection: ASGIConnection, allow_query: bool) -> tuple[str | Non
         return value.strip(), "bearer"
     if allow_query and connection.query_params.get("token"):
         return connection.query_params["token"], "query"
-    cookie = connection.cookies.get(COOKIE) if _raw_header(connection, b"cookie") else None
+    if not _raw_header(connection, b"cookie"):
+        return None, ""
+    key = _raw_header(connection, b"x-phienhop-as") or connection.query_params.get("as")
+    if key:
+        # A tab that names its key uses that cookie or none: never another role's cookie.
+        cookie = connection.cookies.get(tab_cookie(key)) if TAB_KEY.match(key) else None
+        if not cookie:
+            raise NotAuthorizedException(detail="this tab's join cookie is gone: open your join link again")
+        return cookie, "cookie"
+    cookie = connection.cookies.get(COOKIE)
     if cookie:
         return cookie, "cookie"
     return None, ""

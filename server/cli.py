@@ -140,13 +140,84 @@ def create(agenda_file, server, admin_token) -> int:
     )
     if response.status_code != 201:
         return _fail(f"the server refused ({response.status_code}): {response.text}", 1)
-    from .links import format_links
+    from .links import format_links, link_rows, write_links_csv
     from .tokens import SessionTokens
 
     body = response.json()
     tokens = msgspec.convert(body["tokens"], SessionTokens)
-    print(format_links(base, body["id"], agenda, tokens))
+    csv_path = write_links_csv(Path(f"links-{body['id']}.csv").resolve(), link_rows(base, agenda, tokens))
+    print(format_links(base, body["id"], agenda, tokens, csv_path))
     return 0
+
+
+@cli.command(short_help="new join links for a session (one, or all): CSV and printable QR cards")
+@click.argument("session")
+@click.option("--server", default="http://127.0.0.1:8000", show_default=True, envvar="PHIENHOP_SERVER", show_envvar=True,
+              help="base URL of the running server")
+@setting_option("admin_token", help="the server's admin token", default="", show_default=False)
+@click.option("--rotate", "target", metavar="ROLE[:ID]", default=None,
+              help="replace one link: chair, secretary, public, person:ID or point:ID (the old one stops working)")
+@click.option("--all", "everything", is_flag=True, help="replace every link of the session (all old links stop working)")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="CSV to write (role, name, point, link; mode 0600) [default with --all: links-SESSION.csv]")
+@click.option("--cards", type=click.Path(dir_okay=False), default=None,
+              help="PDF of printable invitation cards (name, position, point, QR code of the link)")
+def links(session, server, admin_token, target, everything, csv_file, cards) -> int:
+    """Issue new join links for SESSION through the server's admin API.
+
+    Only the tokens' hashes are stored, so an old link can never be shown again: this replaces
+    one (--rotate) or all (--all) of them, revoking the old, and writes the new ones to a CSV only
+    you can read and, with --cards, to a PDF of invitation cards to print and hand out.
+    """
+    import httpx
+
+    from .domain.agenda import Agenda
+    from .links import cards_pdf, link_rows, write_links_csv
+    from .tokens import SessionTokens
+
+    if not admin_token:
+        return _fail("the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN")
+    if bool(target) == everything:
+        return _fail("say which links to replace: --rotate ROLE[:ID] (chair, secretary, public, person:ID, point:ID) or --all")
+    role, _, subject = (target or "all").partition(":")
+    base = server.rstrip("/")
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    try:
+        snap = httpx.get(f"{base}/api/sessions/{session}", headers=headers, timeout=30)
+        if snap.status_code != 200:
+            return _fail(f"the server refused ({snap.status_code}): {snap.text}", 1)
+        agenda = msgspec.convert(snap.json()["state"]["agenda"], Agenda)
+        r = httpx.post(f"{base}/api/sessions/{session}/tokens/rotate", headers=headers, timeout=30,
+                       json={"role": role, "subject": subject or None})
+    except httpx.HTTPError as exc:
+        return _fail(f"cannot reach {base}: {exc}; is the server running? (--server or $PHIENHOP_SERVER)", 1)
+    if r.status_code != 200:
+        return _fail(f"the server refused ({r.status_code}): {r.text}", 1)
+    body = r.json()
+    if everything:
+        rows = link_rows(base, agenda, msgspec.convert(body["tokens"], SessionTokens))
+        csv_file = csv_file or f"links-{session}.csv"
+    else:
+        rows = [row for row in link_rows(base, agenda, _only(agenda, body)) if row["link"] == body["link"]]
+        print(f"{body['role']} {body['subject'] or ''}: {body['link']}  (the old link no longer works)")
+    if csv_file:
+        print(f"wrote {write_links_csv(Path(csv_file).resolve(), rows)}: {len(rows)} link(s), readable by you only")
+    if cards:
+        Path(cards).write_bytes(cards_pdf(agenda, rows))
+        print(f"wrote {cards}: {len(rows)} invitation card(s)")
+    return 0
+
+
+def _only(agenda, rotated: dict):
+    """A SessionTokens-shaped holder with just the rotated link filled in (for ``link_rows``)."""
+    from .tokens import SessionTokens
+
+    token, role, subject = rotated["token"], rotated["role"], rotated["subject"]
+    return SessionTokens(
+        chair=token if role == "chair" else "", secretary=token if role == "secretary" else "",
+        public=token if role == "public" else "",
+        people={subject: token} if role == "person" else {}, points={subject: token} if role == "point" else {},
+    )
 
 
 @cli.command(short_help="follow a session live in the terminal, from a join link")

@@ -18,7 +18,7 @@ from typing import Callable, Protocol
 
 import msgspec
 
-from .domain import Actor, Context, Decision, DomainError, Role, apply, decide
+from .domain import Actor, Context, Decision, DomainError, NotFound, Role, apply, decide
 from .domain.agenda import Agenda, Ballot as BallotKind
 from .domain.commands import CastVote, OpenPoll
 from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
@@ -68,10 +68,11 @@ class StoreFailed(RuntimeError):
 
 
 class _Job:
-    __slots__ = ("session", "future", "events", "ballots", "result")
+    __slots__ = ("session", "future", "events", "ballots", "result", "revokes")
 
-    def __init__(self, session: str | None) -> None:
+    def __init__(self, session: str | None, revokes: str | None = None) -> None:
         self.session = session
+        self.revokes = revokes  # the session whose links this job rotates (no events of its own)
         self.future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.events: list[tuple[Event, EventRow]] = []
         self.ballots: list[Ballot] = []  # counted after this job's events (its poll may open in the batch)
@@ -206,6 +207,32 @@ class Engine:
 
         return await self._submit(_Job(None), prepare)
 
+    async def rotate_tokens(self, session: str, targets: list[tuple[Role, str | None]]) -> list[str]:
+        """New tokens for ``targets`` (role, subject), revoking the old ones in the same transaction.
+
+        ``subject`` is the person (chair, secretary, a member), the point, or None (public). Returns
+        the new tokens in the order asked. Raises NotFound for a target the session has no token for.
+        """
+        self.state(session)
+
+        def prepare(job: _Job, batch: Batch) -> list[str]:
+            # Looked up in the writer, so two rotations of one link cannot both revoke the same old token.
+            current = {(g.actor.role, g.actor.point if g.actor.role is Role.POINT else g.actor.person): h
+                       for h, g in self.grants.items() if g.session == session and h not in batch.revoked}
+            for role, subject in targets:
+                if (role, subject) not in current:
+                    raise NotFound("token.unknown", f"no {role.value} link for '{subject or ''}' in session {session}",
+                                   {"role": role.value, "subject": subject})
+            fresh = []
+            for role, subject in targets:
+                token = new_token()
+                batch.revoked.append(current[(role, subject)])
+                batch.tokens.append(TokenRow(token_hash(token), session, role.value, subject))
+                fresh.append(token)
+            return fresh
+
+        return await self._submit(_Job(None, revokes=session), prepare)
+
     async def command(self, session: str, actor: Actor, command) -> CommandResult:
         """Decide and commit one command; raises DomainError (nothing written) when refused."""
         self.state(session)
@@ -318,7 +345,7 @@ class Engine:
                     accepted.append(job)
                 except DomainError as exc:  # decide refuses before anything is appended
                     job.future.set_exception(exc)
-            if accepted and (batch.events or batch.tokens):
+            if accepted and (batch.events or batch.tokens or batch.revoked):
                 await self.store.commit(batch)
         except Exception as exc:
             # Anything but a refusal leaves the working states unknown: fail the whole batch
@@ -361,8 +388,12 @@ class Engine:
                 self.keys.drop(job.session, event.poll)
         for ballot in job.ballots:
             apply_ballot(self.states[job.session], ballot)
+        if job.revokes:
+            for h in batch.revoked:
+                if h in self.grants and self.grants[h].session == job.revokes:
+                    del self.grants[h]
         for t in batch.tokens:
-            if t.session == (job.session or ""):
+            if t.session == (job.session or job.revokes or ""):
                 self.grants[t.hash] = grant_of(t)
         for session, source, _ in batch.sessions:
             if session == job.session and source:

@@ -99,6 +99,7 @@ class Batch(msgspec.Struct):
     events: list[EventRow] = msgspec.field(default_factory=list)
     ballots: list[BallotRow] = msgspec.field(default_factory=list)
     tokens: list[TokenRow] = msgspec.field(default_factory=list)
+    revoked: list[str] = msgspec.field(default_factory=list)  # token hashes to delete (rotated links)
     sessions: list[tuple[str, str | None, str]] = msgspec.field(default_factory=list)
     minutes: list[tuple[str, str, bytes]] = msgspec.field(default_factory=list)
     signed: list[tuple[str, int, str, bytes]] = msgspec.field(default_factory=list)  # session, revision, sha256, pdf
@@ -146,6 +147,8 @@ class Store:
         try:
             if batch.sessions:
                 await db.executemany("INSERT INTO sessions (id, source, created_at) VALUES (?, ?, ?)", batch.sessions)
+            if batch.revoked:
+                await db.executemany("DELETE FROM tokens WHERE hash = ?", [(h,) for h in batch.revoked])
             if batch.tokens:
                 await db.executemany(
                     "INSERT INTO tokens (hash, session, role, subject) VALUES (?, ?, ?, ?)",

@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
-from ..auth import COOKIE, Principal
+from ..auth import Principal, tab_cookie, tab_key
 from ..domain.actor import Role
 from ..engine import Engine
 
@@ -29,7 +29,7 @@ def _behind_https(request: Request) -> bool:
 
 @get("/join/{token:str}", exclude_from_auth=True, include_in_schema=True)
 async def join(token: FromPath[str], request: Request, engine: NamedDependency[Engine]) -> Response:
-    """Sets an HttpOnly, SameSite=Strict cookie and redirects to the role's page."""
+    """Sets this link's own HttpOnly, SameSite=Strict cookie and redirects to the role's page (``?as=`` names the cookie)."""
     grant = engine.grant(token)
     if grant is None:
         return Response(
@@ -38,11 +38,13 @@ async def join(token: FromPath[str], request: Request, engine: NamedDependency[E
             media_type="text/plain; charset=utf-8",
         )
     page = PAGES[grant.actor.role]
+    key = tab_key(token)
     cookie = Cookie(
-        key=COOKIE, value=token, httponly=True, samesite="strict", path="/",
+        key=tab_cookie(key), value=token, httponly=True, samesite="strict", path="/",
         secure=_behind_https(request), max_age=7 * 24 * 3600,
     )
-    return Redirect(f"/web/{page}.html?session={grant.session}", status_code=303, cookies=[cookie])
+    # The page learns its cookie's name (``as``), never the token: the URL it keeps holds no secret.
+    return Redirect(f"/web/{page}.html?session={grant.session}&as={key}", status_code=303, cookies=[cookie])
 
 
 @get("/api/me")

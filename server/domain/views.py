@@ -9,9 +9,16 @@ from .state import PollStatus, SessionState
 
 
 def snapshot(state: SessionState) -> dict:
-    """The state as plain data. Secret polls show who voted, never running counts; closed, only what the result says."""
+    """The state as plain data. Secret polls show who voted, never running counts; closed, only what the result says.
+
+    Items' ``draft_text`` is left out (``""``); ``drafts`` lists the ids of the items that have one.
+    """
     data = msgspec.to_builtins(state)
     del data["present_voters"]  # a lookup derived from the attendance, not news
+    # Drafts can be long: they are fetched (GET .../drafts/{item}), not carried in every snapshot.
+    data["drafts"] = [item["id"] for item in data["agenda"]["items"] if item.get("draft_text")]
+    for item in data["agenda"]["items"]:
+        item["draft_text"] = ""
     for poll_id, poll in data["polls"].items():
         del poll["ballot_keys"], poll["gone"]
         live = state.polls[poll_id]

@@ -26,8 +26,9 @@ def test_valid_toml_creates_one_session(srv):
     assert r.status_code == 201, r.text
     session = r.json()["id"]
     assert counts(srv)[:2] == (before[0] + 1, before[1] + 1)
-    snap = srv.http.get(f"/api/sessions/{session}", headers={"Authorization": f"Bearer {ADMIN}"}).json()
-    assert snap["state"]["agenda"]["items"][1]["draft_text"] == (ROOT / "agendas" / DRAFT).read_text("utf-8")
+    item = srv.http.get(f"/api/sessions/{session}", headers={"Authorization": f"Bearer {ADMIN}"}).json()["state"]["agenda"]["items"][1]["id"]
+    draft = srv.http.get(f"/api/sessions/{session}/drafts/{item}", params={"format": "md"}, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert draft.text == (ROOT / "agendas" / DRAFT).read_text("utf-8")
 
 
 @pytest.mark.parametrize("name, breaks, path, reason", BROKEN, ids=[b[0] for b in BROKEN])

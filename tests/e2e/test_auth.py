@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 
@@ -84,16 +86,18 @@ def test_minutes_only_for_chair_and_secretary(srv, two):
 @pytest.mark.parametrize("role, page", [("chair", "chair"), ("secretary", "secretary"), ("member", "member"),
                                         ("point", "point"), ("public", "point")])
 def test_join_sets_strict_cookie_and_redirects(srv, two, role, page):
-    """GET /join/{token} answers 303 to the role's page with an HttpOnly, SameSite=Strict session cookie."""
+    """GET /join/{token} answers 303 to the role's page (naming its cookie, not the token) with its own HttpOnly, SameSite=Strict cookie."""
     a, _ = two
     token = {"chair": a.chair, "secretary": a.secretary, "member": a.person("tv-1"), "point": a.point("tra-vinh"),
              "public": a.public}[role]
     r = srv.http.get(f"/join/{token}")
     assert r.status_code == 303
-    assert r.headers["location"] == f"/web/{page}.html?session={a.id}"
+    key = hashlib.sha256(token.encode()).hexdigest()[:16]
+    assert r.headers["location"] == f"/web/{page}.html?session={a.id}&as={key}"
+    assert token not in r.headers["location"]
     [cookie] = r.headers.get_list("set-cookie")
     attributes = [part.strip().lower() for part in cookie.split(";")]
-    assert attributes[0] == f"phienhop_token={token}".lower()
+    assert attributes[0] == f"phienhop_{key}={token}".lower()
     assert "httponly" in attributes and "samesite=strict" in attributes and "path=/" in attributes
 
 
@@ -212,3 +216,16 @@ def test_no_token_reaches_the_log_even_at_info_level(tmp_path):
     assert "token=***" in log  # the line is there, its token is not
     tokens = [s.chair, s.secretary, s.public, *s.tokens["people"].values(), *s.tokens["points"].values()]
     assert [t for t in tokens if t in log] == []
+
+
+def test_each_tab_reads_its_own_cookie(srv, two):
+    """With two join cookies in one browser, ``as=`` / X-Phienhop-As picks the tab's own; a missing one is 401, never another role."""
+    a, _ = two
+    member = a.person("tv-1")
+    keys = {t: hashlib.sha256(t.encode()).hexdigest()[:16] for t in (a.chair, member)}
+    jar = "; ".join(f"phienhop_{k}={t}" for t, k in keys.items())
+    me = lambda **kw: srv.http.get("/api/me", **kw)  # noqa: E731
+    assert me(headers={"Cookie": jar, "X-Phienhop-As": keys[a.chair]}).json()["role"] == "chair"
+    assert me(headers={"Cookie": jar}, params={"as": keys[member]}).json()["role"] == "person"
+    gone = me(headers={"Cookie": f"phienhop_{keys[member]}={member}", "X-Phienhop-As": keys[a.chair]})
+    assert body(gone) == (401, "unauthorized", "this tab's join cookie is gone: open your join link again")

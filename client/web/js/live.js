@@ -20,6 +20,21 @@ const STABLE_AFTER = 3000; // ms a socket must stay open before the backoff rese
 
 export class LinkInvalid extends Error {}
 
+// This tab's join cookie, by name (never the token): /join/{token} redirects to `?as=<key>`.
+// Every request names it, so two roles in one browser each keep their own cookie and role.
+export const TAB = new URLSearchParams(location.search).get("as") || "";
+
+/** Headers that name this tab's cookie (none for a page opened without a key). */
+export function tabHeaders(extra = {}) {
+  return TAB ? { ...extra, "X-Phienhop-As": TAB } : extra;
+}
+
+/** `url` with this tab's key in its query (for the WebSocket and links opened in a new tab). */
+export function withTab(url) {
+  if (!TAB) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}as=${encodeURIComponent(TAB)}`;
+}
+
 export class Live extends EventTarget {
   constructor(sessionId) {
     super();
@@ -102,7 +117,7 @@ export class Live extends EventTarget {
   // -- internals --------------------------------------------------------------------------
 
   async _getJSON(path) {
-    const response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(path, { credentials: "same-origin", cache: "no-store", headers: tabHeaders() });
     if (response.status === 401 || response.status === 403 || response.status === 404) {
       let detail = "";
       try { detail = (await response.json()).detail; } catch { /* not JSON */ }
@@ -130,7 +145,7 @@ export class Live extends EventTarget {
 
   _connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/api/sessions/${encodeURIComponent(this.session)}/live?since=${this.seq}`;
+    const url = withTab(`${scheme}://${location.host}/api/sessions/${encodeURIComponent(this.session)}/live?since=${this.seq}`);
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = () => {

@@ -9,6 +9,7 @@
 
 import { t } from "./i18n.js";
 import { absentWithoutReason, notesOf } from "./state.js";
+import { withTab } from "./live.js";
 import { act, boot, clock, command, countdown, h, replace, showError } from "./ui.js";
 import { pollResult } from "./views.js";
 
@@ -199,12 +200,12 @@ function build(live) {
 }
 
 function pdfUrl() {
-  return `/api/sessions/${encodeURIComponent(liveRef.session)}/minutes.pdf`;
+  return withTab(`/api/sessions/${encodeURIComponent(liveRef.session)}/minutes.pdf`);
 }
 
 function refreshPreview() {
   el.previewSeq = liveRef.seq;
-  el.preview.src = `${pdfUrl()}?v=${liveRef.seq}`;
+  el.preview.src = `${pdfUrl()}${pdfUrl().includes("?") ? "&" : "?"}v=${liveRef.seq}`;
   showRefresh();
 }
 

@@ -1,7 +1,7 @@
 // What every page shares: the header (title, role, connection state, language switch), the
 // aria-live announcer, the error line, commands, a small DOM builder and the countdown tick.
 
-import { Live, LinkInvalid } from "./live.js";
+import { Live, LinkInvalid, tabHeaders } from "./live.js";
 import { initLanguage, language, onLanguage, setLanguage, t, translateStatic } from "./i18n.js";
 import { agendaItem, person, point } from "./state.js";
 import { sessionClock } from "./time.js";
@@ -129,7 +129,7 @@ export async function command(live, body) {
   try {
     response = await fetch(`/api/sessions/${encodeURIComponent(live.session)}/commands`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: tabHeaders({ "Content-Type": "application/json" }),
       body: JSON.stringify(body),
       credentials: "same-origin",
     });

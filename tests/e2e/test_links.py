@@ -1,0 +1,106 @@
+"""Join links after creation: the admin rotates one or all (the old stops working), `phienhop links` writes the CSV and the cards."""
+
+from __future__ import annotations
+
+import csv
+import re
+import stat
+import subprocess
+import sys
+
+from ..support import ADMIN, ROOT, require_tool, small_agenda
+
+
+def me(srv, token: str) -> int:
+    return srv.http.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_rotate_one_link_revokes_the_old(srv):
+    """POST tokens/rotate (admin) for a member: the old token is 401, the new one is that member; others are untouched."""
+    session = srv.create(small_agenda())
+    old = session.person("tv-1")
+    r = srv.http.post(f"/api/sessions/{session.id}/tokens/rotate", json={"role": "person", "subject": "tv-1"},
+                      headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["role"], body["subject"], body["link"]) == ("person", "tv-1", f"{srv.base}/join/{body['token']}")
+    assert me(srv, old) == 401
+    assert srv.http.get("/api/me", headers={"Authorization": f"Bearer {body['token']}"}).json()["person"] == "tv-1"
+    assert me(srv, session.person("tv-2")) == 200 and me(srv, session.chair) == 200
+    assert srv.http.get(f"/join/{old}").status_code == 404
+
+
+def test_rotate_is_for_the_admin_and_names_what_it_does_not_know(srv):
+    """A chair may not rotate (403); an unknown person is 404 person.unknown; a subject on the chair link is 422."""
+    session = srv.create(small_agenda())
+    url = f"/api/sessions/{session.id}/tokens/rotate"
+    r = srv.http.post(url, json={"role": "chair"}, headers={"Authorization": f"Bearer {session.chair}"})
+    assert r.status_code == 403
+    r = srv.http.post(url, json={"role": "person", "subject": "ai-do"}, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert (r.status_code, r.json()) == (404, {"error": "person.unknown", "detail": "no person 'ai-do' in this session",
+                                               "params": {"person": "ai-do"}})
+    r = srv.http.post(url, json={"role": "chair", "subject": "tv-1"}, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert (r.status_code, r.json()["error"]) == (422, "token.subject")
+    assert me(srv, session.chair) == 200
+
+
+def test_links_cli_rotates_all_and_writes_csv_and_cards(srv, tmp_path):
+    """`phienhop links --all --cards` writes a 0600 CSV of every new link and a card PDF; old links are 401, new ones work."""
+    session = srv.create(small_agenda())
+    cards = tmp_path / "the.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+         "--all", "--cards", str(cards)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / f"links-{session.id}.csv"
+    n = 3 + 2 + 7  # chair, secretary, public; 2 points; 7 people
+    assert done.stdout.splitlines() == [f"wrote {written}: {n} link(s), readable by you only",
+                                        f"wrote {cards}: {n} invitation card(s)"]
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    rows = list(csv.reader(written.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[0] for r in rows] == ["role", "chair", "secretary", "public", "point", "point"] + ["person"] * 7
+    assert rows[4][1:3] == ["Hội trường", "Hội trường"]
+    for old in (session.chair, session.public, session.person("tv-1"), session.point("tra-vinh")):
+        assert me(srv, old) == 401
+    new_member = [r[3] for r in rows if r[1] == "Thành viên Số 1"][0].rsplit("/", 1)[1]
+    assert srv.http.get("/api/me", headers={"Authorization": f"Bearer {new_member}"}).json()["person"] == "tv-1"
+
+    pdfinfo = subprocess.run([require_tool("pdfinfo"), str(cards)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages: +2$", pdfinfo, re.M), pdfinfo  # 8 cards a page
+    text = subprocess.run([require_tool("pdftotext"), str(cards), "-"], capture_output=True, text=True, check=True).stdout
+    for name in ("Nguyễn Văn Chủ", "Thành viên Số 4", "Điểm cầu Trà Vinh", "Khách mời 0"):
+        assert name in text, name
+    fonts = subprocess.run([require_tool("pdffonts"), str(cards)], capture_output=True, text=True, check=True).stdout
+    assert "Phienhop-Serif" in fonts
+
+
+def test_links_cli_rotates_one(srv, tmp_path):
+    """`phienhop links --rotate point:tra-vinh` prints the point's new link; its old link is 401, the new one the point."""
+    session = srv.create(small_agenda())
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+         "--rotate", "point:tra-vinh"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith(f"point tra-vinh: {srv.base}/join/") and line.endswith("  (the old link no longer works)")
+    token = line.split("/join/")[1].split()[0]
+    assert me(srv, session.point("tra-vinh")) == 401
+    assert srv.http.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["point"] == "tra-vinh"
+    assert list(tmp_path.iterdir()) == []  # one link: no CSV unless asked
+
+
+def test_links_cli_needs_a_choice(srv, tmp_path):
+    """Without --rotate or --all nothing is replaced and the command says what to pass."""
+    session = srv.create(small_agenda())
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("phienhop: say which links to replace: --rotate ROLE[:ID] "
+                                   "(chair, secretary, public, person:ID, point:ID) or --all")
+    assert me(srv, session.chair) == 200
