@@ -12,7 +12,7 @@ from typing import Literal
 
 from litestar import Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from markdown_it import MarkdownIt
 
 from ..auth import of_this_session
@@ -45,7 +45,7 @@ def render_draft(markdown: str, title: str, heading: str, lang: str) -> str:
 @get("/api/sessions/{session_id:str}/drafts/{item_id:str}", guards=[of_this_session])
 async def get_draft(
     session_id: FromPath[str], item_id: FromPath[str], engine: NamedDependency[Engine],
-    format: Literal["html", "md"] = "html",
+    format: FromQuery[Literal["html", "md"]] = "html",
 ) -> Response:
     """The draft put to the vote on ``item``: an HTML page (default) or its Markdown (``?format=md``).
 
