@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography import x509
@@ -61,7 +62,14 @@ class Identity:
         )
 
     def sign(self, pdf: bytes, field: str) -> bytes:
-        """``pdf`` signed by this identity with pyHanko, as an incremental update (PAdES, invisible field)."""
+        """``pdf`` signed by this identity with pyHanko, as an incremental update (PAdES, invisible field).
+
+        In a thread of its own: pyHanko runs an event loop, and the caller may be inside one (Playwright's).
+        """
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(self._sign, pdf, field).result()
+
+    def _sign(self, pdf: bytes, field: str) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 

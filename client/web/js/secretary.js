@@ -11,6 +11,7 @@ import { t } from "./i18n.js";
 import { absentWithoutReason, notesOf } from "./state.js";
 import { withTab } from "./live.js";
 import { act, boot, clock, command, countdown, h, replace, showError } from "./ui.js";
+import { signatureBlock } from "./signatures.js";
 import { pollResult } from "./views.js";
 
 const DEBOUNCE = 1200; // ms after the last keystroke
@@ -262,7 +263,8 @@ function renderMinutes(live) {
       h("a", { class: "btn btn-quiet btn-wide", href: pdfUrl(), target: "_blank", rel: "noopener" }, t("minutes.open"))),
   ];
   if (final) {
-    parts.push(h("p", { class: "final", id: "final" }, t("minutes.final", { sha: s.minutes_sha256 })));
+    parts.push(h("p", { class: "final", id: "final" }, t("minutes.final", { sha: s.minutes_sha256 })),
+      signatureBlock(live));
   } else if (s.status !== "closed") {
     parts.push(h("p", { class: "muted" }, t("minutes.finalize.wait")));
   } else if (confirmFinal) {

@@ -78,7 +78,13 @@ const APPLY = {
     else s.notes.push({ item: e.item, text: e.text, at: e.at, seq: e.seq });
   },
   "conclusion.recorded": (s, e) => { s.conclusions.push({ item: e.item, text: e.text, at: e.at, seq: e.seq }); },
-  "minutes.finalized": (s, e) => { s.minutes_sha256 = e.sha256; s.minutes_head = e.head_hash; },
+  "minutes.finalized": (s, e) => {
+    s.minutes_sha256 = e.sha256; s.minutes_head = e.head_hash; s.minutes_sealed_by = e.sealed_by ?? null;
+  },
+  "minutes.signed": (s, e) => {
+    s.minutes_signed = [...(s.minutes_signed || []),
+      { revision: e.revision, sha256: e.sha256, signatures: e.signatures, at: e.at, seq: e.seq }];
+  },
 
   "point.online": (s, e) => {
     if (!s.online_points.includes(e.point)) s.online_points.push(e.point);
