@@ -23,10 +23,11 @@ from .domain.agenda import AgendaError
 from .domain.errors import DomainError
 from phienhop.minutes.signing import Refused
 from .engine import Engine, StoreFailed, UnknownSession
+from . import faults
 from .keys import PollKeys
 from .links import format_links, link_rows, write_links_csv
 from .live import Hub, Presence
-from .minutes_doc import MinutesService
+from .minutes_doc import MinutesService, RenderUnavailable
 from .settings import Settings, seal_config
 from .store import Store
 
@@ -84,6 +85,10 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+def _render_unavailable(request: Request, exc: RenderUnavailable) -> Response:
+    return Response({"error": "minutes.unavailable", "detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+
 def _store_failed(request: Request, exc: StoreFailed) -> Response:
     return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
 
@@ -115,6 +120,8 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await store.open()
+        if faults.ACTIVE:
+            log.warning("test faults are on (PHIENHOP_FAULTS): %s; never in production", ", ".join(faults.ACTIVE))
         try:  # whatever fails from here on, the store's threads are closed so the process can exit
             await engine.start()
             for state in engine.states.values():
@@ -162,6 +169,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             AgendaError: sessions.agenda_error,
             UnknownSession: _unknown_session,
             StoreFailed: _store_failed,
+            RenderUnavailable: _render_unavailable,
             Exception: _unexpected,
             Refused: minutes.refused,
         },

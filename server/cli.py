@@ -111,7 +111,10 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
         http=guard.guarded(limits),  # a deadline per request and a connection cap (guard.py)
     )
     logs.install(log_level.lower(), secrets=(settings.admin_token,))
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it stopped on: a clean stop, exit 0
+        pass
     return 0
 
 

@@ -10,8 +10,10 @@ fsync, and nothing is visible or acknowledged before it is on disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
+import hashlib
 import logging
 import secrets
 from typing import Callable, Protocol
@@ -28,12 +30,20 @@ from .domain.records import CheckedCopy, RenderedMinutes, finalize, sign
 from .domain.registry import Ballot
 from .domain.state import PollStatus, SessionState
 from .keys import PollKeys, receipt_hash
-from .store import GENESIS, Batch, BallotRow, EventRow, Store, TokenRow, chain
+from . import faults
+from .domain.errors import Conflict
+from .store import GENESIS, Batch, BallotRow, CommandRow, EventRow, Store, TokenRow, chain
 from .tokens import Grant, SessionTokens, grant_of, issue, new_token, token_hash
 
 log = logging.getLogger("phienhop.engine")
 
 MAX_BATCH = 512
+STOP_GRACE = 10.0  # seconds stop() waits for the queue and the batch in flight before cancelling the writer
+
+
+def _actor_key(actor: Actor) -> str:
+    """Who sent a command, as the commands table keys it: role, person, point."""
+    return f"{actor.role.value}:{actor.person or ''}:{actor.point or ''}"
 
 
 class Publisher(Protocol):
@@ -68,7 +78,7 @@ class StoreFailed(RuntimeError):
 
 
 class _Job:
-    __slots__ = ("session", "future", "events", "ballots", "result", "revokes")
+    __slots__ = ("session", "future", "events", "ballots", "result", "revokes", "replay")
 
     def __init__(self, session: str | None, revokes: str | None = None) -> None:
         self.session = session
@@ -77,6 +87,7 @@ class _Job:
         self.events: list[tuple[Event, EventRow]] = []
         self.ballots: list[Ballot] = []  # counted after this job's events (its poll may open in the batch)
         self.result = None
+        self.replay: tuple | None = None  # (the original command's row, this one's digest): answer as the original
 
 
 class Engine:
@@ -95,6 +106,9 @@ class Engine:
         self._queue: asyncio.Queue[tuple[_Job, Callable]] | None = None
         self._task: asyncio.Task | None = None
         self._broken = False
+        self._stopping = False
+        # (session, actor, command_id) -> the accepted command, for answering a retry (loaded from the store)
+        self.done: dict[tuple[str, str, str], CommandRow] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -113,19 +127,33 @@ class Engine:
                     )
         for row in await self.store.tokens():
             self.grants[row.hash] = grant_of(row)
+        for c in await self.store.commands():
+            self.done[(c.session, c.actor, c.command_id)] = c
+        self._stopping = False
         self._queue = asyncio.Queue()
         self._task = asyncio.create_task(self._write_loop(), name="phienhop-writer")
 
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop writing: what is queued and the batch in flight finish, and their callers hear the truth.
 
-    async def _load(self, session: str) -> None:
+        New writes are refused (503) from the moment this is called. Only if the writer is still
+        busy after ``grace`` seconds is it cancelled; even then a COMMIT under way is waited for.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        if not self._task.done():
+            self._queue.put_nowait(None)  # the end marker, behind whatever is queued
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except asyncio.TimeoutError:
+                log.error("the writer did not finish within %.0f s of the stop; cancelling it", grace)
+                self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _load(self, session: str, working_only: bool = False) -> None:
         rows = await self.store.events(session)
         if not rows:  # never committed (a create that failed): nothing to hold
             self.states.pop(session, None)
@@ -134,7 +162,7 @@ class Engine:
             return
         ballots = await self.store.ballots(session)
         self.logs[session] = [r.data for r in rows]
-        for target in (self.states, self._working):
+        for target in ((self._working,) if working_only else (self.states, self._working)):
             state: SessionState | None = None
             for row in rows:
                 event = decode(row.data)
@@ -234,11 +262,31 @@ class Engine:
         return await self._submit(_Job(None, revokes=session), prepare)
 
     async def command(self, session: str, actor: Actor, command) -> CommandResult:
-        """Decide and commit one command; raises DomainError (nothing written) when refused."""
+        """Decide and commit one command; raises DomainError (nothing written) when refused.
+
+        A command with a ``command_id`` that this actor already sent in this session is answered
+        with the original answer and changes nothing (``409 command_id.reused`` if it is another
+        command). Votes are not remembered here: a vote's retry is recognized by its receipt,
+        which must never be stored.
+        """
         self.state(session)
+        key = None
+        if getattr(command, "command_id", None) and not isinstance(command, CastVote):
+            key = (session, _actor_key(actor), command.command_id)
+            digest = hashlib.sha256(msgspec.json.encode(command)).hexdigest()
+            if key in self.done:
+                return self._replay(self.done[key], digest)
 
         def prepare(job: _Job, batch: Batch) -> CommandResult:
             state = self._working[session]
+            if key is not None:
+                if key in self.done:  # the original committed while this retry waited in the queue
+                    job.replay = (self.done[key], digest)
+                    return None
+                for other in batch.commands:
+                    if (other.session, other.actor, other.command_id) == key:  # sent twice in one batch
+                        job.replay = (other, digest)
+                        return None
             receipt = None
             if isinstance(command, CastVote) and actor.person:
                 receipt = self.keys.receipt(session, command.poll, actor.person, command.choice.value)
@@ -260,6 +308,12 @@ class Engine:
                 batch.ballots.append(BallotRow(key=b.key, session=session, poll=b.poll, choice=sealed, weight=1))
                 apply_ballot(state, b)
                 job.ballots.append(b)
+            fault = faults.value("prepare-fail")  # after its events went into the batch and the working state
+            if fault and any(getattr(command, f) == fault for f in command.__struct_fields__):
+                raise RuntimeError(f"injected fault: prepare-fail={fault}")
+            if key is not None:
+                first = job.events[0][1].seq if job.events else state.seq + 1
+                batch.commands.append(CommandRow(session, key[1], key[2], digest, first, state.seq, state.seq))
             return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)
 
         result: CommandResult = await self._submit(_Job(session), prepare)
@@ -303,15 +357,38 @@ class Engine:
 
         return await self._submit(_Job(session), prepare)
 
+    def _replay(self, done: CommandRow, digest: str) -> CommandResult:
+        """The original answer to an accepted command, from the log."""
+        if done.digest != digest:
+            raise Conflict("command_id.reused", f"command_id '{done.command_id}' was already used for another command",
+                           {"command_id": done.command_id})
+        log_ = self.logs[done.session]
+        events = [msgspec.Raw(data) for data in log_[done.first_seq - 1:done.last_seq]]
+        return CommandResult(seq=done.seq, events=events)
+
     # -- the writer ----------------------------------------------------------------------------
 
     async def _submit(self, job: _Job, prepare: Callable):
         if self._task is None or self._task.done():
             raise StoreFailed("the writer is not running")
+        if self._stopping:
+            raise StoreFailed("the server is stopping; not committed: send it again once it is back")
         if self._broken:
             raise StoreFailed("writes are stopped after a failed rebuild from the log; restart the server")
         await self._queue.put((job, prepare))
-        return await job.future
+        try:
+            return await asyncio.shield(job.future)
+        except asyncio.CancelledError:
+            # The server is stopping (uvicorn cancels requests after its grace) while this command
+            # is queued or committing: its outcome is known in moments, and the writer finishes
+            # it either way. Wait for it, so that the answer, if it can still go out, is the truth.
+            if job.future.done() and not job.future.cancelled():
+                asyncio.current_task().uncancel()
+                return job.future.result()
+            if self._task is None or self._task.done():
+                raise
+            asyncio.current_task().uncancel()
+            return await asyncio.wait_for(asyncio.shield(job.future), STOP_GRACE)
 
     def _append(self, job: _Job, state: SessionState, event: Event, batch: Batch) -> None:
         event.seq = state.seq + 1
@@ -325,38 +402,78 @@ class Engine:
 
     async def _write_loop(self) -> None:
         while True:
-            jobs = [await self._queue.get()]
+            first = await self._queue.get()
+            if first is None:  # stop() was called and everything before it is done
+                return
+            jobs, last = [first], False
             while len(jobs) < MAX_BATCH and not self._queue.empty():
-                jobs.append(self._queue.get_nowait())
+                job = self._queue.get_nowait()
+                if job is None:
+                    last = True
+                    break
+                jobs.append(job)
             try:
                 await self._run(jobs)
             except Exception:  # never let the writer die: fail the batch, reload, go on
                 log.exception("writer batch failed")
+            if last:
+                return
 
     async def _run(self, jobs: list[tuple[_Job, Callable]]) -> None:
         batch = Batch()
         accepted: list[_Job] = []
-        try:
-            for job, prepare in jobs:
-                if job.future.done():  # the caller went away
-                    continue
-                try:
-                    job.result = prepare(job, batch)
-                    accepted.append(job)
-                except DomainError as exc:  # decide refuses before anything is appended
-                    job.future.set_exception(exc)
-            if accepted and (batch.events or batch.tokens or batch.revoked):
-                await self.store.commit(batch)
-        except Exception as exc:
-            # Anything but a refusal leaves the working states unknown: fail the whole batch
-            # (none of it was committed) and rebuild them from the log.
-            log.exception("batch failed")
-            for job, _ in jobs:
-                if not job.future.done():
-                    job.future.set_exception(StoreFailed(f"not committed: {exc}"))
-            await self._reload({job.session for job, _ in jobs if job.session})
-            return
+        cancelled = False
+        for job, prepare in jobs:
+            if job.future.done():  # the caller went away
+                continue
+            mark = batch.mark()
+            try:
+                job.result = prepare(job, batch)
+                accepted.append(job)
+            except DomainError as exc:  # decide refuses before anything is appended
+                job.future.set_exception(exc)
+            except Exception as exc:
+                # A bug in one command must not fail the others of its group: drop what it
+                # appended, rebuild its session's working copy, answer it alone with the error.
+                log.error("command failed before its commit; the rest of its batch goes on", exc_info=exc)
+                batch.truncate(mark)
+                job.events.clear()
+                job.ballots.clear()
+                job.future.set_exception(exc)
+                if job.session and not await self._rebuild_working(job.session, accepted):
+                    for other in accepted:
+                        if not other.future.done():
+                            other.future.set_exception(StoreFailed(f"not committed: {exc}"))
+                    return
+        for row in batch.commands:  # a command's answer gives the head after its whole batch
+            row.seq = self._working[row.session].seq
+        if accepted and (batch.events or batch.tokens or batch.revoked or batch.commands):
+            committing = asyncio.ensure_future(self.store.commit(batch))
+            try:
+                # Shielded: a stop that cancels the writer waits for the transaction's outcome,
+                # so the callers hear the truth, and the cancel is carried out after that.
+                await asyncio.shield(committing)
+            except asyncio.CancelledError:
+                cancelled = True
+                await asyncio.wait([committing])
+            except Exception:
+                pass
+            if committing.cancelled() or committing.exception() is not None:
+                exc = committing.exception() if not committing.cancelled() else asyncio.CancelledError()
+                if not await self._on_disk(batch):
+                    # Not committed: fail the batch and rebuild the working states from the log.
+                    log.error("batch not committed", exc_info=exc)
+                    for job, _ in jobs:
+                        if not job.future.done():
+                            job.future.set_exception(StoreFailed(f"not committed: {exc!r}"))
+                    await self._reload({job.session for job, _ in jobs if job.session})
+                    if cancelled:
+                        raise asyncio.CancelledError()
+                    return
+                log.warning("the commit reported %r after the rows were on disk; answering as committed", exc)
         if not accepted:
+            if cancelled:
+                raise asyncio.CancelledError()
             return
         try:
             for job in accepted:
@@ -368,12 +485,50 @@ class Engine:
             # The callers are still answered: what they asked for is durable.
             log.exception("applying a committed batch failed; reloading from the log")
             await self._reload({job.session for job in accepted if job.session})
+        for row in batch.commands:
+            self.done[(row.session, row.actor, row.command_id)] = row
         for job in accepted:
             if not job.future.done():
-                if isinstance(job.result, CommandResult):
+                if job.replay is not None:
+                    try:
+                        job.result = self._replay(*job.replay)
+                    except DomainError as exc:
+                        job.future.set_exception(exc)
+                        continue
+                elif isinstance(job.result, CommandResult):
                     job.result.events = [msgspec.Raw(row.data) for _, row in job.events]
                     job.result.seq = self.states[job.session].seq
                 job.future.set_result(job.result)
+        if cancelled:
+            raise asyncio.CancelledError()
+
+    async def _on_disk(self, batch: Batch) -> bool:
+        """After a commit that raised: is the batch on disk anyway? (its last event row, exactly)"""
+        if not batch.events:
+            return False
+        try:
+            return await self.store.has_event(batch.events[-1])
+        except Exception:
+            log.exception("could not tell whether the batch was committed")
+            return False
+
+    async def _rebuild_working(self, session: str, accepted: list[_Job]) -> bool:
+        """The writer's copy of ``session`` again: the log, plus the jobs of this batch accepted so far."""
+        try:
+            await self._load(session, working_only=True)
+        except Exception:
+            log.critical("could not rebuild session %s from the log; refusing further writes", session, exc_info=True)
+            self._broken = True
+            return False
+        state = self._working[session]
+        for job in accepted:
+            if job.session == session:
+                for event, row in job.events:
+                    apply(state, event)
+                    state.head = row.hash
+                for ballot in job.ballots:
+                    apply_ballot(state, ballot)
+        return True
 
     def _commit_job(self, job: _Job, batch: Batch) -> None:
         for event, row in job.events:

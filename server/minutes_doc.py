@@ -13,6 +13,7 @@ import threading
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import msgspec
 
@@ -193,6 +194,11 @@ def archive_files(state: SessionState, log: list[bytes]) -> list[Attached]:
 def _render_in_worker(encoded: bytes, attached: bytes = b"") -> bytes:
     from phienhop.minutes.render import render_pdf
 
+    from . import faults
+
+    if faults.value("render-exit") is not None:  # the failure-path tests: the process dies mid-render
+        os._exit(70)
+
     files = msgspec.msgpack.decode(attached, type=list[Attached]) if attached else []
     return render_pdf(decode_doc(encoded), files)
 
@@ -264,6 +270,10 @@ def _warm_up_doc() -> m.MinutesDoc:
     )
 
 
+class RenderUnavailable(RuntimeError):
+    """The render process died, and its replacement too: answered 503 in our error shape."""
+
+
 class MinutesPdf(msgspec.Struct, frozen=True):
     """A minutes PDF as served: the bytes, the seq they reflect, and whether this call rendered them."""
 
@@ -295,11 +305,15 @@ class MinutesService:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def start(self) -> None:
-        self._pool = ProcessPoolExecutor(
+        self._pool = self._new_pool()
+        self._pool.submit(int)  # start the process now, not on the first request
+
+    @staticmethod
+    def _new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
             initargs=(os.getpid(),),
         )
-        self._pool.submit(int)  # start the process now, not on the first request
 
     def stop(self) -> None:
         if self._pool:
@@ -310,7 +324,18 @@ class MinutesService:
         """Run ``fn(*args)`` in the render process (or a thread, offline, when it was never started)."""
         if self._pool is None:
             return await asyncio.to_thread(fn, *args)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        for attempt in (1, 2):
+            pool = self._pool
+            try:
+                return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            except BrokenProcessPool as exc:
+                # The render process died (killed, out of memory): a pool never recovers from
+                # that, so replace it and try once more; a second death is a 503, not a hang.
+                log.error("the minutes render process died (attempt %d); starting a new one", attempt, exc_info=exc)
+                if self._pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+        raise RenderUnavailable("the minutes could not be rendered: the render process died twice; try again")
 
     async def render(self, state: SessionState, draft: bool) -> tuple[bytes, float]:
         """Render the minutes of ``state``; returns the PDF and the seconds it took.

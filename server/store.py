@@ -6,6 +6,7 @@ Every write is one ``BEGIN IMMEDIATE … COMMIT`` on the single writer connectio
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Callable, Iterable
 
 import aiosqlite
 import msgspec
+
+from . import faults
 
 SCHEMA_VERSION = 1
 GENESIS = "0" * 64
@@ -47,6 +50,20 @@ CREATE TABLE IF NOT EXISTS ballots (
     poll TEXT NOT NULL,
     choice TEXT NOT NULL,
     weight INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Commands sent with a client's command_id, so a retry is answered with the original answer and
+-- changes nothing, also after a restart: written in the same transaction as the command's events.
+-- ``actor`` is who sent it (role and person or point), ``digest`` the sha256 of the command,
+-- ``first_seq``..``last_seq`` its events (none: first_seq > last_seq), ``seq`` the head it answered.
+CREATE TABLE IF NOT EXISTS commands (
+    session TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (session, actor, command_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS minutes (
     session TEXT PRIMARY KEY,
@@ -86,6 +103,18 @@ class BallotRow(msgspec.Struct, frozen=True):
     weight: int
 
 
+class CommandRow(msgspec.Struct):
+    """A command accepted with its client's ``command_id``: enough to give its original answer again."""
+
+    session: str
+    actor: str
+    command_id: str
+    digest: str
+    first_seq: int
+    last_seq: int
+    seq: int
+
+
 class TokenRow(msgspec.Struct, frozen=True):
     hash: str
     session: str
@@ -102,9 +131,21 @@ class Batch(msgspec.Struct):
     revoked: list[str] = msgspec.field(default_factory=list)  # token hashes to delete (rotated links)
     sessions: list[tuple[str, str | None, str]] = msgspec.field(default_factory=list)
     minutes: list[tuple[str, str, bytes]] = msgspec.field(default_factory=list)
+    commands: list[CommandRow] = msgspec.field(default_factory=list)
     signed: list[tuple[str, int, str, bytes]] = msgspec.field(default_factory=list)  # session, revision, sha256, pdf
     # Secret boxes to open at a poll's close: (session, poll, unseal(key, sealed choice) -> choice).
     boxes: list[tuple[str, str, Callable[[str, str], str]]] = msgspec.field(default_factory=list)
+
+    def mark(self) -> tuple[int, ...]:
+        """How long each list is now, to ``truncate`` back to if a command fails half-way."""
+        return tuple(len(getattr(self, name)) for name in _LISTS)
+
+    def truncate(self, mark: tuple[int, ...]) -> None:
+        for name, length in zip(_LISTS, mark):
+            del getattr(self, name)[length:]
+
+
+_LISTS = ("events", "ballots", "tokens", "revoked", "sessions", "minutes", "boxes", "commands", "signed")
 
 
 class SchemaError(RuntimeError):
@@ -176,10 +217,33 @@ class Store:
                 await db.executemany(
                     "INSERT INTO signed_minutes (session, revision, sha256, pdf) VALUES (?, ?, ?, ?)", batch.signed
                 )
+            if batch.commands:
+                await db.executemany(
+                    "INSERT INTO commands (session, actor, command_id, digest, first_seq, last_seq, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(c.session, c.actor, c.command_id, c.digest, c.first_seq, c.last_seq, c.seq) for c in batch.commands],
+                )
             await db.execute("COMMIT")
+            pause = faults.value("commit-pause")
+            if pause:
+                await asyncio.sleep(float(pause))
         except BaseException:
-            await db.execute("ROLLBACK")
+            # Only a transaction still open is rolled back: after a COMMIT that went through (and
+            # then a cancel, or an error on the way back), a ROLLBACK would fail and hide the truth.
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
             raise
+
+    async def has_event(self, row: EventRow) -> bool:
+        """Whether ``row`` is on disk, exactly (the writer's connection: it sees its own commits)."""
+        found = await self._writer.execute_fetchall(
+            "SELECT hash FROM events WHERE session = ? AND seq = ?", (row.session, row.seq))
+        return bool(found) and found[0][0] == row.hash
+
+    async def commands(self) -> list[CommandRow]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT session, actor, command_id, digest, first_seq, last_seq, seq FROM commands")
+        return [CommandRow(*r) for r in rows]
 
     # -- reads: on the reader connection, never waiting on the writer's transaction ---------
 

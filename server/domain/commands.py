@@ -13,8 +13,15 @@ Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Long = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 
 
+CommandId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
 class Command(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
-    pass
+    """Every command may carry ``command_id``, a client-chosen unique string (e.g. a UUID): a command
+    re-sent with the same ``command_id`` by the same token is answered with the original answer
+    and changes nothing, also after a server restart."""
+
+    command_id: CommandId | None = None
 
 
 def _tag(name: str) -> dict:
