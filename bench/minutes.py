@@ -24,7 +24,9 @@ session as tests/e2e/test_minutes.py does (not finalized, so drafts can be rende
      just before the command's POST to the follower's receipt (both on CLOCK_MONOTONIC), and
      the p99 over all followers and events of each window is printed with their ratio;
   4. renders the final minutes of a 500-person session (40 items, 30 polls), built through the
-     domain core (tests/e2e/large_session.py), in this process.
+     domain core (tests/e2e/large_session.py), in this process;
+  5. runs bench/archive.py: the final minutes' PDF/A-3u render against a bare WeasyPrint PDF/A
+     render of the same HTML, the seal, and finalize (render + seal) over HTTP.
 
 Medians over the runs are printed last. The figures are wall-clock times on a shared machine:
 the load average is printed with each run so noise can be judged.
@@ -351,6 +353,10 @@ def main() -> None:
         f"{statistics.median(r['cold_cpu'] / r['bare_cpu'] for r in runs):.2f} cold, "
         f"x{statistics.median(r['again_cpu'] / r['bare_cpu'] for r in runs):.2f} re-render (goal <= 1.1); load {os.getloadavg()[0]:.1f}"
     )
+    # The final minutes: PDF/A-3u render against a bare WeasyPrint PDF/A render, the seal, finalize (bench/archive.py).
+    from bench.archive import main as archive
+
+    archive(["--runs", str(args.runs)])
 
 
 if __name__ == "__main__":
