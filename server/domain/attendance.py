@@ -26,6 +26,11 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
         raise Forbidden("forbidden", "attendance.mark: a member may only mark themself", {"action": "attendance.mark", "role": actor.role.value})
     else:
         raise Forbidden("forbidden", f"attendance.mark is not for a {actor.role.value} token", {"action": "attendance.mark", "role": actor.role.value})
+    if actor.role is Role.POINT and cmd.status is Status.PRESENT and not state.point(actor.point).host:
+        # A remote room cannot see the hall: it marks its people online there, or absent.
+        raise Forbidden("forbidden", f"attendance.mark: point '{actor.point}' marks its people online there or absent; "
+                        "present in the hall is for the chair, the secretary or the hall's own point",
+                        {"action": "attendance.mark", "point": actor.point, "status": cmd.status.value})
     require_status(state, "attendance.mark", *statuses)
     require_not_finalized(state, "attendance.mark")
     point = cmd.point

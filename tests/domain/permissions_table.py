@@ -23,7 +23,9 @@ def _only(role: str, outcome: tuple[str, str, str]) -> dict:
 
 
 class Row:
-    def __init__(self, body: dict, outcomes: dict, events: list[str], setup: tuple = (), bodies: dict | None = None):
+    def __init__(self, body: dict, outcomes: dict, events: list[str], setup: tuple = (), bodies: dict | None = None,
+                 name: str | None = None):
+        self.name = name or body["type"]  # one command may have several rows (the decisions below): each its name
         self.body = body
         self.outcomes = outcomes  # role -> (scheduled, open, closed)
         self.events = events  # the event types an accepted command causes
@@ -101,6 +103,37 @@ TABLE = [
         ["conclusion.recorded"],
     ),
     Row({"type": "minutes.finalize"}, _only("secretary", (S, S, OK)), ["minutes.finalized"]),
+    # The permissions DESIGN left open, decided as a chair expects (README, "Who may do what"):
+    # 1. A remote point cannot see the hall: it marks its people online there or absent, never
+    #    present in the hall (the hall's own point may; see test_permissions).
+    Row(
+        {"type": "attendance.mark", "person": "tv-2", "status": "present"},
+        {"chair": (OK, OK, OK), "secretary": (OK, OK, OK), "member": NEVER, "guest": NEVER, "point": NEVER,
+         "public": NEVER},
+        ["attendance.marked"],
+        # Everyone starts present here: the chair and secretary mark tv-2 online, which changes something.
+        bodies={r: {"type": "attendance.mark", "person": "tv-2", "status": "online"} for r in ("chair", "secretary")},
+        name="attendance.mark.present-by-remote-point",
+    ),
+    # 2. A member may mark themself online at another point than their own (they travel); a point
+    #    still marks only its own people.
+    Row(
+        {"type": "attendance.mark", "person": "tv-1", "status": "online", "point": "tra-vinh"},
+        {"chair": (OK, OK, OK), "secretary": (OK, OK, OK), "member": (OK, OK, S), "guest": NEVER, "point": NEVER,
+         "public": NEVER},
+        ["attendance.marked"],
+        name="attendance.mark.online-elsewhere",
+    ),
+    # 3. A point may withdraw a request one of its people made (its operator runs the room's
+    #    microphone); another member may not.
+    Row(
+        {"type": "speaker.withdraw", "request": "r1"},
+        {"chair": ONLY_OPEN, "secretary": NEVER, "member": (S, F, S), "guest": ONLY_OPEN, "point": ONLY_OPEN,
+         "public": NEVER},
+        ["speaker.withdrawn"],
+        setup=(START, ("guest", {"type": "speaker.request", "item": "du-thao"})),
+        name="speaker.withdraw.by-the-requesters-point",
+    ),
 ]
 
 CASES = [
@@ -113,4 +146,4 @@ CASES = [
 
 def case_id(case) -> str:
     row, role, state, outcome = case
-    return f"{row.type}-{role}-{state}"
+    return f"{row.name}-{role}-{state}"

@@ -48,7 +48,8 @@ def test_table_covers_every_command():
     """The table has one row per command type the API accepts."""
     from phienhop.server.domain.commands import COMMAND_TYPES
 
-    assert sorted(row.type for row in TABLE) == sorted(COMMAND_TYPES)
+    assert {row.type for row in TABLE} == set(COMMAND_TYPES)
+    assert len({row.name for row in TABLE}) == len(TABLE)
 
 
 def refusal(state, actor, **body) -> tuple[int, str, str]:
@@ -188,3 +189,15 @@ def test_poll_needs_quorum():
     run(state, CHAIR, type="item.start", item="du-thao")
     assert refusal(state, CHAIR, type="poll.open", item="du-thao") == (
         409, "quorum.not_met", "quorum not met: 1 of 5 voting members present, 3 needed")
+
+
+def test_the_halls_own_point_may_mark_its_people_present():
+    """The host point is the hall: it may mark its people present there; a remote point may not (the table)."""
+    from phienhop.server.domain import Actor, Role
+
+    hall = Actor(role=Role.POINT, point="hoi-truong")
+    state = builder.created()
+    assert run(state, hall, type="attendance.mark", person="tv-1", status="present") == ["attendance.marked"]
+    assert refusal(builder.opened(), POINT, type="attendance.mark", person="tv-2", status="present") == (
+        403, "forbidden", "attendance.mark: point 'tra-vinh' marks its people online there or absent; "
+        "present in the hall is for the chair, the secretary or the hall's own point")

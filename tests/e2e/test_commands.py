@@ -117,8 +117,15 @@ SAMPLE = [  # (command type, role, state): at least one of each refusal code and
     ("conclusion.record", "secretary", "closed"),
     ("minutes.finalize", "chair", "closed"),
     ("minutes.finalize", "secretary", "open"),
+    # The three decisions (README, "Who may do what"), each way it goes.
+    ("attendance.mark.present-by-remote-point", "point", "open"),
+    ("attendance.mark.present-by-remote-point", "chair", "open"),
+    ("attendance.mark.online-elsewhere", "member", "open"),
+    ("attendance.mark.online-elsewhere", "point", "open"),
+    ("speaker.withdraw.by-the-requesters-point", "point", "open"),
+    ("speaker.withdraw.by-the-requesters-point", "member", "open"),
 ]
-ROWS = {row.type: row for row in TABLE}
+ROWS = {row.name: row for row in TABLE}
 
 
 @pytest.mark.parametrize("kind, role, state", SAMPLE, ids=["-".join(c) for c in SAMPLE])
