@@ -84,13 +84,18 @@ class Sealer(msgspec.Struct, frozen=True):
 SEAL_FIELD = "Seal"
 
 
+_SIGNERS: dict[Sealer, object] = {}  # opened once per process: decrypting the PKCS#12 costs ~50 ms
+
+
 def _signer(sealer: Sealer):
     from pyhanko.sign import signers
 
-    try:
-        return signers.SimpleSigner.load_pkcs12_data(sealer.p12, [], passphrase=sealer.passphrase or None)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"cannot open the seal's PKCS#12 file (wrong passphrase?): {exc}") from None
+    if sealer not in _SIGNERS:
+        try:
+            _SIGNERS[sealer] = signers.SimpleSigner.load_pkcs12_data(sealer.p12, [], passphrase=sealer.passphrase or None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"cannot open the seal's PKCS#12 file (wrong passphrase?): {exc}") from None
+    return _SIGNERS[sealer]
 
 
 def check_sealer(sealer: Sealer) -> str:
@@ -257,10 +262,12 @@ def _check_changes(data: bytes, base_revisions: int) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
 
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
     try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
         result = DEFAULT_DIFF_POLICY.review_file(reader, base_revisions - 1)
     except SuspiciousModification as exc:
         result = exc
+    except Exception as exc:  # a revision pyHanko cannot even compare is not one we can accept
+        raise Refused("signed.unreadable", f"the upload's added revisions cannot be read: {exc}") from None
     if isinstance(result, SuspiciousModification) or result.modification_level > ModificationLevel.FORM_FILLING:
         raise Refused("signed.modified", "the upload changes the minutes after the stored copy, beyond adding signatures")

@@ -231,6 +231,11 @@ def _start_worker(parent: int) -> None:
 
     # The first render loads the fonts and parses the stylesheet; pay for it before any request does.
     render_pdf(_warm_up_doc())
+    # A final render also loads the PDF/A colour profile and writes attachments, and a seal (or a
+    # signed copy's check) imports pyHanko: neither should land on the secretary's finalize.
+    render_pdf(msgspec.structs.replace(_warm_up_doc(), draft=False), [Attached(LOG_NAME, b"{}\n", "", "Source")])
+    import pyhanko.sign.signers  # noqa: F401
+    import pyhanko.sign.validation  # noqa: F401
     # What is alive now (modules, fonts, the stylesheet, caches) lives as long as the process: out
     # of the collector's sight, so a full collection no longer walks it (~40-60 ms, mid-render).
     gc.collect()
