@@ -349,7 +349,7 @@ class MinutesService:
         """
         started = time.perf_counter()
         encoded = encode_doc(minutes_doc(state, draft))
-        attached = b"" if draft else msgspec.msgpack.encode(archive_files(state, self.engine.logs[state.id]))
+        attached = b"" if draft else msgspec.msgpack.encode(archive_files(state, self.engine.events_since(state.id, 0)))
         data = await self._run(_render_in_worker, encoded, attached)
         seconds = time.perf_counter() - started
         log.info("rendered %s minutes of session %s at seq %d in %.2fs", "draft" if draft else "final",

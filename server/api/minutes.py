@@ -90,7 +90,7 @@ async def log_file(session_id: FromPath[str], engine: NamedDependency[Engine]) -
     """The session's log, one canonical event per line with its hash (see phienhop.server.logfile)."""
 
     state = engine.state(session_id)
-    data = log_jsonl(rows_of(session_id, engine.logs[session_id], state.seq))
+    data = log_jsonl(rows_of(session_id, engine.events_since(session_id, 0), state.seq))
     return Response(
         data, media_type="application/jsonl",
         headers={"Content-Disposition": f'attachment; filename="log-{session_id}.jsonl"', "Cache-Control": "no-store",

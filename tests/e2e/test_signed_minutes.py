@@ -161,15 +161,20 @@ def test_two_people_sign_in_turn_and_each_copy_is_accepted(finalized, pki, tmp_p
     assert get_pdf(session, session.chair) == second
     assert get_pdf(session, session.chair, revision="final") == finalized.final
 
-    out = tool("pdfsig", str(write(tmp_path, second))).stdout
-    assert re.findall(r"Signature Field Name: (\S+)", out) == ["Seal", "Chu-toa", "Thu-ky"]
-    assert out.count("Signature Validation: Signature is Valid.") == 3
-    # Each signature's byte range ends where its revision ends: the final PDF, then each copy.
-    ends = [int(end) for end in re.findall(r"Signed Ranges: \[0 - \d+\], \[\d+ - (\d+)\]", out)]
-    assert ends == [len(finalized.final), len(first), len(second)]
-    assert tool("qpdf", "--check", str(write(tmp_path, second, "second.pdf"))).returncode == 0
-    meta = tool("pdfinfo", "-meta", str(tmp_path / "second.pdf")).stdout
-    assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="U"' in meta
+    # Each stored copy: every signature listed and valid, each byte range ending where its revision
+    # ends (the final PDF, then each copy); still PDF/A-3u, structurally sound, only bundled fonts.
+    for copy, fields in ((first, ["Seal", "Chu-toa"]), (second, ["Seal", "Chu-toa", "Thu-ky"])):
+        path = write(tmp_path, copy, f"copy-{len(fields)}.pdf")
+        out = tool("pdfsig", str(path)).stdout
+        assert re.findall(r"Signature Field Name: (\S+)", out) == fields
+        assert out.count("Signature Validation: Signature is Valid.") == len(fields)
+        ends = [int(end) for end in re.findall(r"Signed Ranges: \[0 - \d+\], \[\d+ - (\d+)\]", out)]
+        assert ends == [len(finalized.final), len(first), len(second)][: len(fields)]
+        assert tool("qpdf", "--check", str(path)).returncode == 0
+        meta = tool("pdfinfo", "-meta", str(path)).stdout
+        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="U"' in meta
+        fonts = tool("pdffonts", str(path)).stdout.splitlines()[2:]
+        assert fonts and all(re.match(r"[A-Z]{6}\+Phienhop-Serif", row) and row.split()[-5] == "yes" for row in fonts)
     state = session.snapshot(session.secretary)["state"]
     assert state["minutes_sealed_by"] == "Ủy ban Thử nghiệm"
     assert [c["revision"] for c in state["minutes_signed"]] == [1, 2]
