@@ -1,12 +1,15 @@
 // The chair's console: session, agenda and countdown, speakers, votes, attendance, conclusions.
 
-import { t } from "./i18n.js";
+import { ordinal, t } from "./i18n.js";
 import { entitled, latestPoll, requestsOf, unmarked } from "./state.js";
-import { act, boot, clock, countdown, h, personName, pointName, replace, requestLabel } from "./ui.js";
-import { currentItemView, floorView, pollView } from "./views.js";
+import { act, boot, clock, countdown, h, pointName, replace, requestLabel } from "./ui.js";
+import { attendanceList } from "./attendance.js";
+import { currentItemView, draftLink, floorView, pollView } from "./views.js";
+import { onStatus, renderVote, voteBox } from "./vote.js";
 
 const el = {};
 let confirmClose = false;
+let confirmPollClose = null; // the poll id while the chair confirms its close
 
 function section(id, key, ...children) {
   return h("section", { class: "panel", id, "aria-labelledby": `${id}-h` },
@@ -44,8 +47,12 @@ function build(live) {
 
   el.now = h("div");
   el.poll = h("div");
+  el.vote = h("div");
+  voteBox(el.vote, { checkin: "#attendance" });
   el.speakers = h("div");
   el.attendance = h("div");
+  el.attendanceList = h("div", { id: "chair-att" });
+  el.renderList = attendanceList(el.attendanceList);
 
   // The "add a speaker" form is built once so its selection survives live updates.
   const who = h("select", { id: "add-speaker" },
@@ -58,8 +65,9 @@ function build(live) {
   document.getElementById("main").append(h("div", { class: "grid grid-3 console" },
     h("div", { class: "col stack" }, section("session", "session", el.session), section("agenda", "agenda", list)),
     h("div", { class: "col stack" }, section("now", "item.active", el.now),
-      section("poll", "poll", el.poll), section("speakers", "speakers", el.speakers, el.addSpeaker)),
-    h("div", { class: "col stack" }, section("attendance", "attendance", el.attendance))));
+      section("poll", "poll", el.poll), section("my-vote-panel", "poll.my_vote", el.vote),
+      section("speakers", "speakers", el.speakers, el.addSpeaker)),
+    h("div", { class: "col stack" }, section("attendance", "attendance", el.attendance, el.attendanceList))));
 }
 
 function isHost(state, pointId) {
@@ -70,8 +78,9 @@ function render(live) {
   const s = live.state;
   renderSession(live);
   for (const item of s.agenda.items) renderItem(live, item);
-  replace(el.now, currentItemView(s, { headingLevel: "h3" }), floorView(s));
+  replace(el.now, currentItemView(s, { headingLevel: "h3" }), draftLink(live, s.active_item), floorView(s));
   renderPoll(live);
+  renderVote(live);
   renderSpeakers(live);
   renderAttendance(live);
 }
@@ -152,17 +161,44 @@ function renderPoll(live) {
   const active = s.active_item ? s.agenda.items.find((i) => i.id === s.active_item) : null;
   const controls = [];
   if (poll && poll.status === "open") {
+    const of = Math.max(entitled(s, poll).length, poll.voters.length);
+    const left = of - poll.voters.length;
     controls.push(h("p", { class: "muted" }, t("poll.quorum", { present: poll.present_at_open, members: poll.members, needed: poll.needed })));
-    controls.push(h("button", { type: "button", class: "btn btn-danger", "data-key": "poll-close",
-      onclick: (e) => act(live, { type: "poll.close", poll: poll.id }, e.currentTarget) }, t("poll.close")));
+    if (confirmPollClose === poll.id) {
+      controls.push(h("div", { class: "confirm stack", role: "group", "aria-labelledby": "poll-close-q" },
+        h("p", { class: "big", id: "poll-close-q" }, left ? t("poll.close.confirm", { left, of }) : t("poll.close.confirm.all", { of })),
+        h("div", { class: "row" },
+          h("button", { type: "button", class: "btn btn-danger", "data-key": "poll-close-yes", onclick: async (e) => {
+            await act(live, { type: "poll.close", poll: poll.id }, e.currentTarget);
+            confirmPollClose = null;
+            renderPoll(live);
+          } }, t("poll.close")),
+          h("button", { type: "button", class: "btn btn-quiet", "data-key": "poll-close-no", onclick: () => {
+            confirmPollClose = null;
+            renderPoll(live);
+            el.poll.querySelector('[data-key="poll-close"]')?.focus();
+          } }, t("cancel")))));
+    } else {
+      controls.push(h("button", { type: "button", class: "btn btn-danger", "data-key": "poll-close",
+        onclick: () => { confirmPollClose = poll.id; renderPoll(live); el.poll.querySelector('[data-key="poll-close-no"]')?.focus(); } },
+      t("poll.close")));
+    }
   } else if (s.status === "open" && active && active.poll) {
     const q = quorumLine(s);
+    const binding = active.poll.rule !== "consultative";
+    const short = binding && q.present < q.needed;
+    const n = Object.values(s.polls).filter((p) => p.item === active.id).length + 1;
+    const label = n > 1 ? t("poll.repeat", { n, nth: ordinal(n) }) : `${t("poll.open")}: ${active.title}`;
     controls.push(
       h("p", { class: "muted" }, t("attendance.voting", q)),
-      h("button", { type: "button", class: "btn", "data-key": "poll-open",
-        onclick: (e) => act(live, { type: "poll.open", item: active.id }, e.currentTarget) }, `${t("poll.open")}: ${active.title}`));
+      short ? h("p", { class: "reason-why", id: "poll-open-why" }, t("poll.open.need", { more: q.needed - q.present, ...q })) : null,
+      h("button", { type: "button", class: "btn", "data-key": "poll-open", disabled: short,
+        "aria-describedby": short ? "poll-open-why" : null,
+        onclick: (e) => act(live, { type: "poll.open", item: active.id }, e.currentTarget) }, label),
+      draftLink(live, active.id));
   }
-  replace(el.poll, pollView(s, poll, { roll: true }), h("div", { class: "row" }, controls));
+  if (!poll || poll.status !== "open") confirmPollClose = null;
+  replace(el.poll, pollView(s, poll, { roll: true }), h("div", { class: "stack" }, controls));
 }
 
 function renderSpeakers(live) {
@@ -195,11 +231,6 @@ function renderAttendance(live) {
   const s = live.state;
   const marks = s.agenda.people.map((p) => s.attendance[p.id]?.status || "unmarked");
   const count = (status) => marks.filter((m) => m === status).length;
-  const perPoint = new Map();
-  for (const p of s.agenda.people) {
-    const mark = s.attendance[p.id];
-    if (mark?.status === "online") perPoint.set(mark.point, (perPoint.get(mark.point) || 0) + 1);
-  }
   const online = new Set(s.online_points);
   const points = s.agenda.points.filter((p) => !p.host);
   const chip = (p) => h("li", { class: `chip${online.has(p.id) ? " on" : ""}` }, p.name,
@@ -210,39 +241,16 @@ function renderAttendance(live) {
       h("div", { class: "count" }, h("b", {}, count("present")), t("attendance.hall")),
       h("div", { class: "count" }, h("b", {}, count("online")), t("attendance.online")),
       h("div", { class: "count" }, h("b", {}, count("absent")), t("attendance.absent")),
-      h("div", { class: "count" }, h("b", {}, count("unmarked")), t("attendance.unmarked"))),
+      h("div", { class: `count${count("unmarked") ? " count-unmarked" : ""}` }, h("b", {}, count("unmarked")), t("attendance.unmarked"))),
     h("p", { class: "quorum" }, t("attendance.voting", quorumLine(s))),
-    perPoint.size ? h("details", { "data-key": "per-point", open: perPoint.size <= 8 || undefined },
-      h("summary", {}, t("attendance.by_point"), ` (${perPoint.size})`),
-      h("ul", { class: "people" }, [...perPoint].map(([pid, n]) => h("li", {}, h("span", { class: "who" }, pointName(s, pid)), h("b", {}, n))))) : null,
     h("h3", {}, t("points.online", { n: points.filter((p) => online.has(p.id)).length, of: points.length })),
     points.length <= 12
       ? h("ul", { class: "chips" }, points.map(chip))
       : [h("ul", { class: "chips" }, points.filter((p) => online.has(p.id)).map(chip)),
         h("details", { "data-key": "points-offline" }, h("summary", {}, t("points.online.no"), ` (${offline.length})`),
           h("ul", { class: "chips" }, offline.map(chip)))],
-    h("details", { class: "mark-people", "data-key": "mark-people", open: s.agenda.people.length <= 12 || undefined },
-      h("summary", {}, t("attendance.people")),
-      h("ul", { class: "people" }, s.agenda.people.map((p) => personRow(live, p)))));
+    h("h3", {}, t("attendance.people")));
+  el.renderList(live);
 }
 
-function personRow(live, p) {
-  const s = live.state;
-  const mark = s.attendance[p.id];
-  const status = mark?.status || "unmarked";
-  const label = status === "online" ? t("attendance.online_at", { point: pointName(s, mark.point) }) : t(`attendance.${status}`);
-  const button = (target, text) => h("button", {
-    type: "button", class: "btn btn-small btn-quiet", "data-key": `mark-${p.id}-${target}`, "aria-pressed": String(status === target),
-    "aria-label": `${text}: ${p.name}`,
-    onclick: (e) => act(live, { type: "attendance.mark", person: p.id, status: target }, e.currentTarget),
-  }, text);
-  return h("li", { "data-person": p.id },
-    h("span", { class: "who" }, p.name, h("br"),
-      h("span", { class: `tag tag-${status}` }, label)),
-    s.minutes_sha256 ? null : h("span", { class: "row" },
-      button("present", t("attendance.hall")),
-      p.point ? button("online", t("attendance.online")) : null,
-      button("absent", t("attendance.absent"))));
-}
-
-boot({ build, render });
+boot({ build, render, onStatus });

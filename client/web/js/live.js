@@ -13,8 +13,10 @@
 import { apply } from "./state.js";
 
 const INVALID_CODES = new Set([4401, 4403, 4404]);
-const BASE_DELAY = 500; // ms, first retry
-const MAX_DELAY = 15000; // ms, cap
+const BASE_DELAY = 400; // ms, first retry
+// A restarted server is back in seconds and a room is waiting: never wait much longer than 3 s.
+// Jitter (half to all of the ceiling) spreads a whole committee's reconnects.
+const MAX_DELAY = 3000; // ms, cap
 const OFFLINE_AFTER = 3; // failed attempts before "reconnecting" becomes "offline"
 const STABLE_AFTER = 3000; // ms a socket must stay open before the backoff resets
 

@@ -10,7 +10,7 @@
 import { t } from "./i18n.js";
 import { absentWithoutReason, notesOf } from "./state.js";
 import { withTab } from "./live.js";
-import { act, boot, clock, command, countdown, h, replace, showError } from "./ui.js";
+import { act, boot, clock, command, countdown, h, itemTitle, replace, requestLabel, showError } from "./ui.js";
 import { signatureBlock } from "./signatures.js";
 import { pollResult } from "./views.js";
 
@@ -103,7 +103,7 @@ async function save(item) {
     ed.failed = false;
   } catch (err) {
     ed.failed = err.network;
-    if (!err.network) showError(t("error.prefix", { detail: err.message }));
+    if (!err.network) showError(err.text());
   } finally {
     ed.sending = false;
     if (isSaved(item)) dropDraft(item);
@@ -172,13 +172,21 @@ function build(live) {
     });
     ed.save = h("button", { type: "button", class: "btn btn-small", "data-i18n": "save", onclick: () => save(item.id) }, t("save"));
     ed.fresh = h("button", { type: "button", class: "btn btn-small btn-quiet", "data-i18n": "notes.new", onclick: () => newNote(item.id) }, t("notes.new"));
+    const conclusion = h("textarea", { id: `concl-${item.id}`, maxlength: 20000, rows: 2 });
+    const record = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: async (e) => {
+      const value = conclusion.value.trim();
+      if (!value) return conclusion.focus();
+      if (await act(live, { type: "conclusion.record", item: item.id, text: value }, e.currentTarget)) conclusion.value = "";
+    } }, t("conclusion.add"));
+    ed.conclusionForm = h("div", { class: "stack conclusion-form" },
+      h("label", { for: conclusion.id }, t("conclusion.save")), conclusion, h("div", { class: "row" }, record));
     ed.li = h("li", { "data-item": item.id },
       h("div", { class: "item-head" }, h("h3", { class: "item-title" }, h("span", { class: "item-no" }, `${i + 1}.`), item.title), ed.meta),
       ed.others,
       h("label", { for: ed.area.id }, h("span", { "data-i18n": "notes" }, t("notes")), h("span", { class: "sr-only" }, `: ${item.title}`)),
       ed.area,
       h("div", { class: "row spread" }, ed.status, h("span", { class: "row" }, ed.fresh, ed.save)),
-      ed.polls, ed.conclusions);
+      ed.polls, ed.conclusions, ed.conclusionForm);
     list.append(ed.li);
   });
 
@@ -196,8 +204,23 @@ function build(live) {
       h("h2", { id: "notes-h", "data-i18n": "notes", tabindex: "-1" }, t("notes")),
       h("p", { class: "muted", id: "notes-help", "data-i18n": "notes.help" }, t("notes.help")),
       list),
-    h("section", { class: "panel minutes-panel", "aria-labelledby": "minutes-h" },
-      h("h2", { id: "minutes-h", "data-i18n": "minutes", tabindex: "-1" }, t("minutes")), el.minutes, el.previewBox)));
+    h("div", { class: "stack" },
+      h("section", { class: "panel minutes-panel", "aria-labelledby": "minutes-h" },
+        h("h2", { id: "minutes-h", "data-i18n": "minutes", tabindex: "-1" }, t("minutes")), el.minutes, el.previewBox),
+      h("section", { class: "panel", id: "timeline", "aria-labelledby": "timeline-h" },
+        h("h2", { id: "timeline-h", "data-i18n": "timeline", tabindex: "-1" }, t("timeline")), el.timeline = h("div")))));
+}
+
+/** Who spoke, in the order they were given the floor, with the time and the item. */
+function renderTimeline(live) {
+  const s = live.state;
+  const spoke = Object.values(s.requests).filter((r) => r.granted_at)
+    .sort((a, b) => (a.granted_seq || 0) - (b.granted_seq || 0) || Date.parse(a.granted_at) - Date.parse(b.granted_at));
+  replace(el.timeline, spoke.length
+    ? h("ol", { class: "timeline" }, spoke.map((r) => h("li", { "data-request": r.id },
+      h("time", { datetime: r.granted_at }, clock(r.granted_at)),
+      h("span", {}, h("b", {}, requestLabel(s, r)), h("br"), h("span", { class: "muted" }, itemTitle(s, r.item))))))
+    : h("p", { class: "muted" }, t("timeline.empty")));
 }
 
 function pdfUrl() {
@@ -206,13 +229,17 @@ function pdfUrl() {
 
 function refreshPreview() {
   el.previewSeq = liveRef.seq;
+  el.changed = false;
   el.preview.src = `${pdfUrl()}${pdfUrl().includes("?") ? "&" : "?"}v=${liveRef.seq}`;
   showRefresh();
 }
 
-/** The preview is a PDF of the log at one seq: say when the log has moved on since. */
+// Events that change nothing in the minutes: the preview is not "out of date" because of them.
+const NOT_IN_MINUTES = new Set(["point.online", "point.offline", "vote.cast", "speaker.requested", "speaker.withdrawn"]);
+
+/** The preview is a PDF of the log at one seq: say when something in the minutes has changed since. */
 function showRefresh() {
-  const stale = el.previewSeq != null && el.previewSeq !== liveRef.seq;
+  const stale = el.previewSeq != null && !!el.changed;
   el.refresh.textContent = t(stale ? "minutes.refresh.stale" : "minutes.refresh");
   el.refresh.classList.toggle("btn-quiet", !stale);
 }
@@ -225,7 +252,9 @@ function renderOthers(item) {
 
 function render(live, events) {
   const s = live.state;
+  if (events.some((e) => !NOT_IN_MINUTES.has(e.type) && e.seq > (el.previewSeq ?? Infinity))) el.changed = true;
   if (el.previewBox.open && events.some((e) => e.type === "minutes.finalized")) refreshPreview();
+  renderTimeline(live);
   for (const item of s.agenda.items) {
     const ed = editors.get(item.id);
     const server = serverText(ed);
@@ -245,6 +274,7 @@ function render(live, events) {
     replace(ed.conclusions, conclusions.length
       ? [h("h4", {}, t("conclusion")), h("ul", {}, conclusions.map((c) => h("li", { class: "conclusion-text" }, c.text)))]
       : null);
+    ed.conclusionForm.hidden = s.status === "scheduled" || !!s.minutes_sha256;
     renderOthers(item.id);
     showState(item.id);
   }

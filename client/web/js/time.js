@@ -24,3 +24,13 @@ export function sessionClock(iso, zoneIso) {
   const shifted = new Date(instant + offset * 60_000); // read back with the UTC getters: no browser zone
   return `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
 }
+
+/** "30/11/2021": the calendar date of `iso` in the zone whose offset `zoneIso` carries (as sessionClock). */
+export function sessionDate(iso, zoneIso) {
+  if (!iso) return "";
+  const instant = Date.parse(iso);
+  if (Number.isNaN(instant)) return "";
+  const offset = offsetMinutes(zoneIso) ?? offsetMinutes(iso) ?? 0;
+  const shifted = new Date(instant + offset * 60_000);
+  return `${pad(shifted.getUTCDate())}/${pad(shifted.getUTCMonth() + 1)}/${shifted.getUTCFullYear()}`;
+}

@@ -2,9 +2,9 @@
 // aria-live announcer, the error line, commands, a small DOM builder and the countdown tick.
 
 import { Live, LinkInvalid, tabHeaders } from "./live.js";
-import { initLanguage, language, onLanguage, setLanguage, t, translateStatic } from "./i18n.js";
+import { has, initLanguage, language, onLanguage, setLanguage, t, translateStatic } from "./i18n.js";
 import { agendaItem, person, point } from "./state.js";
-import { sessionClock } from "./time.js";
+import { sessionClock, sessionDate } from "./time.js";
 
 // -- DOM ------------------------------------------------------------------------------------
 
@@ -84,6 +84,11 @@ export function clock(iso) {
   return sessionClock(iso, liveRef?.state?.agenda?.session?.starts_at);
 }
 
+/** The date of `iso` on the session's calendar ("30/11/2021"). */
+export function day(iso) {
+  return sessionDate(iso, liveRef?.state?.agenda?.session?.starts_at);
+}
+
 // -- countdown ------------------------------------------------------------------------------
 
 function mmss(ms) {
@@ -103,24 +108,64 @@ export function countdown(endsAt, extraClass = "") {
 
 let liveRef = null;
 
+/** A live count-up from `since` (ISO): how long someone has had the floor. */
+export function elapsed(since, extraClass = "") {
+  const el = h("span", { class: `elapsed ${extraClass}`, "data-since": since });
+  tickSince(el);
+  return el;
+}
+
+function stale() {
+  return document.body.classList.contains("is-stale");
+}
+
+function tickSince(el) {
+  // A lost connection freezes nothing silently: the clocks show dashes until the state is current.
+  const text = stale() ? "––:––" : mmss(Math.max(0, (liveRef ? liveRef.now() : Date.now()) - Date.parse(el.dataset.since)));
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function tickOne(el) {
   const left = Date.parse(el.dataset.endsAt) - (liveRef ? liveRef.now() : Date.now());
-  const text = left >= 0 ? mmss(left + 999) : t("countdown.over", { time: mmss(left) });
+  let text = left >= 0 ? mmss(left + 999) : t("countdown.over", { time: mmss(left) });
+  if (stale()) text = "––:––";
   if (el.textContent !== text) el.textContent = text;
   el.classList.toggle("over", left < 0);
   el.setAttribute("aria-label", `${t("countdown.label")}: ${text}`);
 }
 
-setInterval(() => document.querySelectorAll("[data-ends-at]").forEach(tickOne), 250);
+setInterval(() => {
+  document.querySelectorAll("[data-ends-at]").forEach(tickOne);
+  document.querySelectorAll("[data-since]").forEach(tickSince);
+}, 250);
 
 // -- commands -------------------------------------------------------------------------------
 
 export class CommandError extends Error {
-  constructor(message, { network = false, status = 0 } = {}) {
+  constructor(message, { network = false, status = 0, refusal = null } = {}) {
     super(message);
     this.network = network;
     this.status = status;
+    this.refusal = refusal; // the server's {error, detail, params}
   }
+
+  /** What to show, in the page's language (the server's English detail for a code we do not know). */
+  text() {
+    return this.network ? this.message : t("error.prefix", { detail: refusalText(this.refusal, this.message) });
+  }
+}
+
+/** A refusal `{error, detail, params}` in the page's language; its `detail` when the code is not ours. */
+export function refusalText(refusal, fallback = "") {
+  if (!refusal || !refusal.error) return fallback;
+  const key = `refusal.${refusal.error}`;
+  if (!has(key)) return refusal.detail || fallback;
+  const params = { ...(refusal.params || {}) };
+  if (refusal.error === "quorum.not_met") params.more = params.needed - params.present;
+  if (params.status) {
+    params.state = has(`req.${params.status}`) ? t(`req.${params.status}`) : t(`status.${params.status}`);
+  }
+  return t(key, params);
 }
 
 /** POST one command; applies its events at once; throws CommandError with the server's detail. */
@@ -138,7 +183,9 @@ export async function command(live, body) {
   }
   let data = {};
   try { data = await response.json(); } catch { /* no body */ }
-  if (!response.ok) throw new CommandError(data.detail || `HTTP ${response.status}`, { status: response.status });
+  if (!response.ok) {
+    throw new CommandError(data.detail || `HTTP ${response.status}`, { status: response.status, refusal: data });
+  }
   live.ingest(data.events || []);
   return data;
 }
@@ -151,20 +198,24 @@ export async function act(live, body, button) {
     clearError();
     return data;
   } catch (err) {
-    showError(err.network ? err.message : t("error.prefix", { detail: err.message }));
+    showError(err.text(), { network: err.network });
     return null;
   } finally {
     if (button && button.isConnected) { button.disabled = false; button.removeAttribute("aria-busy"); }
   }
 }
 
-export function showError(message) {
+/** Show `message` in the alert line; a `network` one ("not sent") goes away by itself once live again. */
+export function showError(message, { network = false } = {}) {
   const box = document.getElementById("alert");
+  box.dataset.kind = network ? "network" : "refusal";
   replace(box, h("p", {}, message), h("button", { type: "button", class: "btn btn-quiet", onclick: clearError }, t("dismiss")));
 }
 
 export function clearError() {
-  document.getElementById("alert").replaceChildren();
+  const box = document.getElementById("alert");
+  box.replaceChildren();
+  delete box.dataset.kind;
 }
 
 // -- announcements --------------------------------------------------------------------------
@@ -249,6 +300,8 @@ export async function boot(page) {
   live.addEventListener("status", () => {
     if (live.status === "invalid") return showInvalid(live);
     setConnection(live.status);
+    document.body.classList.toggle("is-stale", live.status !== "live" && live.status !== "connecting");
+    if (live.status === "live" && document.getElementById("alert").dataset.kind === "network") clearError();
     if (previous === "live") announce(t("announce.conn.lost"));
     else if (live.status === "live" && previous !== "connecting") announce(t("announce.conn.live"));
     previous = live.status;

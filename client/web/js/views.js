@@ -1,12 +1,41 @@
 // Pieces more than one page shows: the current item, who has the floor, a poll's progress and result.
 
-import { t } from "./i18n.js";
+import { ordinal, t } from "./i18n.js";
+import { withTab } from "./live.js";
 import { agendaItem, entitled, person } from "./state.js";
 import { countdown, h, itemTitle, personName, requestLabel } from "./ui.js";
 
 const CHOICES = ["yes", "no", "abstain"];
 
 export { CHOICES };
+
+/** Which ballot `poll` is on its item: 1 for the first, 2 for a repeat, … */
+export function ballotNo(state, poll) {
+  const ofItem = Object.values(state.polls).filter((p) => p.item === poll.item)
+    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  return ofItem.findIndex((p) => p.id === poll.id) + 1;
+}
+
+/** "Biểu quyết lần 2" / "2nd ballot" for a repeat ballot; nothing for the first. */
+export function ballotLabel(state, poll) {
+  const n = ballotNo(state, poll);
+  return n > 1 ? h("p", { class: "ballot-no tag tag-queued" }, t("poll.ballot_no", { n, nth: ordinal(n) })) : null;
+}
+
+/** The URL of an item's draft page (this tab's cookie named), or null when it has none. */
+export function draftUrl(live, itemId) {
+  if (!itemId || !(live.state.drafts || []).includes(itemId)) return null;
+  return withTab(`/api/sessions/${encodeURIComponent(live.session)}/drafts/${encodeURIComponent(itemId)}`);
+}
+
+/** A link to read an item's draft (opens beside the live page); null when the item has none. */
+export function draftLink(live, itemId, extraClass = "btn-quiet") {
+  const url = draftUrl(live, itemId);
+  if (!url) return null;
+  const title = agendaItem(live.state, itemId)?.title || itemId;
+  return h("p", { class: "draft-link" }, h("a", { class: `btn ${extraClass}`, href: url, target: "_blank", rel: "noopener",
+    "data-draft": itemId, "aria-label": t("draft.read.title", { title }) }, t("draft.read")));
+}
 
 /** The item in progress: number, title, presenter and its countdown; or "none". */
 export function currentItemView(state, { headingLevel = "h2" } = {}) {
@@ -57,6 +86,7 @@ export function pollResult(state, poll, { roll = false } = {}) {
   const r = poll.result;
   return h("div", { class: "poll-result", "data-outcome": r.outcome },
     h("p", { class: "result-title" }, t("poll.result"), ": ", itemTitle(state, poll.item)),
+    ballotLabel(state, poll),
     h("p", {}, h("span", { class: `outcome outcome-${r.outcome}` }, t(`poll.outcome.${r.outcome}`))),
     h("div", { class: "counts" },
       CHOICES.map((c) => h("div", { class: `count count-${c}` }, h("b", {}, r.counts[c] || 0), t(`choice.${c}`)))),
@@ -74,6 +104,7 @@ export function pollView(state, poll, options = {}) {
   if (poll.status === "open") {
     return h("div", { class: "poll-open" },
       h("p", { class: "poll-title" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ", itemTitle(state, poll.item)),
+      ballotLabel(state, poll),
       pollSpec(poll),
       pollProgress(state, poll));
   }
