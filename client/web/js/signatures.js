@@ -6,6 +6,7 @@
 // server's trust list is shown as such, never as plainly valid.
 
 import { t } from "./i18n.js";
+import { tabHeaders } from "./live.js";
 import { clearError, clock, h, showError } from "./ui.js";
 
 /** "16:51 30/11/2021" on the session's clock (the offset of its starts_at), whatever the browser's zone. */
@@ -44,7 +45,7 @@ export function signatureBlock(live) {
     send.setAttribute("aria-busy", "true");
     try {
       const response = await fetch(`/api/sessions/${encodeURIComponent(live.session)}/minutes/signed`, {
-        method: "POST", headers: { "Content-Type": "application/pdf" }, body: file, credentials: "same-origin",
+        method: "POST", headers: tabHeaders({ "Content-Type": "application/pdf" }), body: file, credentials: "same-origin",
       });
       let data = {};
       try { data = await response.json(); } catch { /* no body */ }
