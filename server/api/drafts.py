@@ -32,12 +32,14 @@ LABELS = {
 def render_draft(markdown: str, title: str, heading: str, lang: str) -> str:
     """A whole HTML page for one draft: escaped title, the Markdown rendered with raw HTML escaped."""
     body = _markdown.render(markdown)
+    # One h1 per page: the draft's own "# title" when it has one, else the item's title.
+    tag = "p" if "<h1>" in body else "h1"
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
         '<link rel="stylesheet" href="/web/css/draft.css">\n</head>\n<body>\n'
-        f'<header><p class="kicker">{html.escape(heading)}</p><h1>{html.escape(title)}</h1></header>\n'
+        f'<header><p class="kicker">{html.escape(heading)}</p><{tag} class="item-title">{html.escape(title)}</{tag}></header>\n'
         f'<main class="draft">\n{body}</main>\n</body>\n</html>\n'
     )
 
