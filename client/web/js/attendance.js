@@ -92,16 +92,22 @@ export function attendanceList(container, options = {}) {
     if (status === "absent" && canMark) {
       const input = h("input", { type: "text", id: `reason-${x.id}`, "data-key": `reason-${x.id}`, maxlength: 500,
         value: reasons.has(x.id) ? reasons.get(x.id) : (mark.reason || "") });
-      input.addEventListener("input", () => reasons.set(x.id, input.value));
+      input.addEventListener("input", () => {
+        reasons.set(x.id, input.value);
+        input.parentElement.querySelector(".reason-saved")?.remove();
+      });
       const save = h("button", { type: "button", class: "btn btn-small btn-quiet", "data-key": `reason-save-${x.id}`,
         onclick: async (e) => {
-          const reason = input.value.trim();
-          if (await act(live, { type: "attendance.mark", person: x.id, status: "absent", ...(reason ? { reason } : {}) }, e.currentTarget)) {
-            reasons.delete(x.id);
+          const typed = input.value;
+          const reason = typed.trim();
+          reasons.delete(x.id); // the answer's re-render shows the saved reason
+          if (!(await act(live, { type: "attendance.mark", person: x.id, status: "absent", ...(reason ? { reason } : {}) }, e.currentTarget))) {
+            reasons.set(x.id, typed); // refused or not sent: keep what was typed
           }
         } }, t("attendance.reason.save"));
+      const saved = mark.reason && !reasons.has(x.id) ? h("span", { class: "reason-saved" }, t("notes.saved")) : null;
       reasonForm = h("div", { class: "reason row" }, h("label", { for: input.id, class: "sr-only" }, `${t("attendance.reason")}: ${x.name}`),
-        input, save);
+        input, save, saved);
     } else if (status === "absent" && mark.reason) {
       reasonForm = h("p", { class: "muted reason-text" }, `${t("attendance.reason")}: ${mark.reason}`);
     }

@@ -48,7 +48,7 @@ function build(live) {
   el.now = h("div");
   el.poll = h("div");
   el.vote = h("div");
-  voteBox(el.vote, { checkin: "#attendance" });
+  voteBox(el.vote, { checkin: "#attendance", compact: true });
   el.speakers = h("div");
   el.attendance = h("div");
   el.attendanceList = h("div", { id: "chair-att" });

@@ -110,12 +110,13 @@ function item(live) {
     h("div", { class: "stage-mid" },
       h("div", { class: "stage-floor" }, floorView(s),
         floor?.granted_at ? h("p", { class: "speaker-time" }, t("speaker.elapsed"), " ", elapsed(floor.granted_at)) : null,
+        queued.length
+          ? h("div", { class: "stage-queue" }, h("p", { class: "label" }, t("speakers.next")),
+            h("ol", { class: "next" }, queued.slice(0, poll ? 2 : 3).map((r) => h("li", {}, requestLabel(s, r)))))
+          : null,
         draftLink(live, s.active_item)),
-      poll ? h("div", { class: "stage-poll" }, pollView(s, poll)) : null),
-    queued.length
-      ? h("div", { class: "stage-queue" }, h("p", { class: "label" }, t("speakers.next")),
-        h("ol", { class: "next" }, queued.slice(0, 3).map((r) => h("li", {}, requestLabel(s, r)))))
-      : null,
+      // The item's title is on top already: the vote shows its state, ballot and numbers only.
+      poll ? h("div", { class: "stage-poll" }, pollView(s, poll, { title: false })) : null),
   ];
 }
 

@@ -19,7 +19,8 @@ export function ballotNo(state, poll) {
 /** "Biểu quyết lần 2" / "2nd ballot" for a repeat ballot; nothing for the first. */
 export function ballotLabel(state, poll) {
   const n = ballotNo(state, poll);
-  return n > 1 ? h("p", { class: "ballot-no tag tag-queued" }, t("poll.ballot_no", { n, nth: ordinal(n) })) : null;
+  const repeated = Object.values(state.polls).filter((p) => p.item === poll.item).length > 1;
+  return repeated ? h("p", { class: "ballot-no tag tag-queued" }, t("poll.ballot_no", { n, nth: ordinal(n) })) : null;
 }
 
 /** The URL of an item's draft page (this tab's cookie named), or null when it has none. */
@@ -82,10 +83,10 @@ export function pollSpec(poll) {
 }
 
 /** The result of a closed poll: outcome, counts per choice, who did not vote; the roll if asked. */
-export function pollResult(state, poll, { roll = false } = {}) {
+export function pollResult(state, poll, { roll = false, title = true } = {}) {
   const r = poll.result;
   return h("div", { class: "poll-result", "data-outcome": r.outcome },
-    h("p", { class: "result-title" }, t("poll.result"), ": ", itemTitle(state, poll.item)),
+    h("p", { class: "result-title" }, t("poll.result"), title ? `: ${itemTitle(state, poll.item)}` : null),
     ballotLabel(state, poll),
     h("p", {}, h("span", { class: `outcome outcome-${r.outcome}` }, t(`poll.outcome.${r.outcome}`))),
     h("div", { class: "counts" },
@@ -103,7 +104,8 @@ export function pollView(state, poll, options = {}) {
   if (!poll) return h("p", { class: "muted" }, t("poll.none"));
   if (poll.status === "open") {
     return h("div", { class: "poll-open" },
-      h("p", { class: "poll-title" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ", itemTitle(state, poll.item)),
+      h("p", { class: "poll-title" }, h("span", { class: "tag tag-open" }, t("poll.is_open")),
+        options.title === false ? null : ` ${itemTitle(state, poll.item)}`),
       ballotLabel(state, poll),
       pollSpec(poll),
       pollProgress(state, poll));

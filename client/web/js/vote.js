@@ -17,9 +17,14 @@ const sending = new Set(); // polls with a vote in flight
 let checkinHref = "#checkin";
 
 /** Make `container` this page's vote box; `checkin`: where "check in first" points. */
-export function voteBox(container, { checkin = "#checkin" } = {}) {
+let compact = false;
+
+/** Make `container` this page's vote box; `checkin`: where "check in first" points; `compact`: no title,
+ *  spec or progress (the chair's page shows them in its poll panel already). */
+export function voteBox(container, { checkin = "#checkin", compact: small = false } = {}) {
   el.vote = container;
   checkinHref = checkin;
+  compact = small;
 }
 
 function me(live) {
@@ -72,11 +77,11 @@ export function renderVote(live) {
   if (!poll) return replace(el.vote);
   if (poll.status === "closed") {
     const mine = myVoteView(live, poll);
-    return replace(el.vote, pollResult(s, poll), self.voting ? mine || h("p", { class: "muted" }, t("vote.missed")) : null);
+    return replace(el.vote, compact ? null : pollResult(s, poll), self.voting ? mine || h("p", { class: "muted" }, t("vote.missed")) : null);
   }
-  const head = [h("p", { class: "poll-title big" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ",
+  const head = compact ? [ballotLabel(s, poll)] : [h("p", { class: "poll-title big" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ",
     s.agenda.items.find((i) => i.id === poll.item)?.title), ballotLabel(s, poll), pollSpec(poll), draftLink(live, poll.item)];
-  const progress = pollProgress(s, poll);
+  const progress = compact ? null : pollProgress(s, poll);
   if (!self.voting) return replace(el.vote, head, h("p", {}, t("vote.no_right")), progress);
   const mine = myVote(live, poll);
   if (mine.voted) return replace(el.vote, head, myVoteView(live, poll), progress);
