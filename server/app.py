@@ -13,11 +13,12 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
-from .api import drafts, join, live, minutes, sessions, tokens
+from .api import contract, drafts, join, live, minutes, sessions, tokens
 from .auth import TokenAuth
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
@@ -173,7 +174,10 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             Exception: _unexpected,
             Refused: minutes.refused,
         },
-        openapi_config=OpenAPIConfig(title="phienhop", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="phienhop", version="1", path="/schema",
+            render_plugins=[contract.ContractJsonPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
         lifespan=[lifespan],
         logging_config=None,
     )
