@@ -21,7 +21,8 @@ export function attendanceList(container, options = {}) {
   const onlyLabel = h("label", { for: onlyUnmarked.id, class: "check" }, onlyUnmarked, " ", h("span", {}, t("attendance.filter.unmarked")));
   const shown = h("p", { class: "muted shown", "aria-live": "polite" });
   const list = h("div", { class: "att-groups" });
-  container.append(h("div", { class: "att-tools" }, h("div", { class: "att-search" }, searchLabel, search), onlyLabel), shown, list);
+  const tools = h("div", { class: "att-tools" }, h("div", { class: "att-search" }, searchLabel, search), onlyLabel);
+  container.append(tools, shown, list);
   let liveRef = null;
   search.addEventListener("input", () => liveRef && render(liveRef));
   onlyUnmarked.addEventListener("change", () => liveRef && render(liveRef));
@@ -32,6 +33,7 @@ export function attendanceList(container, options = {}) {
     searchLabel.textContent = t("attendance.search");
     onlyLabel.lastChild.textContent = t("attendance.filter.unmarked");
     const people = options.people ? options.people(s) : s.agenda.people;
+    tools.hidden = shown.hidden = people.length <= 8; // a few people need no search
     const query = fold(search.value.trim());
     const canMark = !s.minutes_sha256 && (options.here ? s.status !== "closed" : true);
     const points = s.agenda.points.filter((p) => people.some((x) => x.point === p.id));
