@@ -18,7 +18,7 @@ class Labels(msgspec.Struct, frozen=True):
     points_connected: str  # points that connected with nobody listed under them
     absent: str
     reason: str
-    no_reason: str  # absent, no reason given (also whoever the close recorded absent)
+    absent_no_reason: str  # absent, no reason given (also whoever the close recorded absent)
     not_marked: str
     chair: str
     secretary: str
@@ -50,7 +50,11 @@ class Labels(msgspec.Struct, frozen=True):
     chair_sign: str
     secretary_sign: str
     sign_hint: str
-    provenance: str
+    recipients: str  # "Nơi nhận:" of form 1.9
+    verify_title: str  # the small-print block that says the log reference is for checking the file
+    verify_code: str  # the short code a person reads out
+    provenance: str  # exactly two {}: event count, head hash (phienhop verify --pdf reads it back)
+    verify_how: str
 
 
 VI = Labels(
@@ -66,9 +70,9 @@ VI = Labels(
     in_hall="Có mặt tại hội trường ({}):",
     online="Tham dự trực tuyến tại các điểm cầu:",
     points_connected="Các điểm cầu khác đã kết nối ({}):",
-    absent="Vắng mặt ({}):",
+    absent="Vắng mặt có lý do ({}):",
     reason="lý do: {}",
-    no_reason="không có lý do",
+    absent_no_reason="Vắng mặt không có lý do ({}):",
     not_marked="Chưa điểm danh ({}):",
     chair="Chủ trì:",
     secretary="Thư ký:",
@@ -124,7 +128,14 @@ VI = Labels(
     chair_sign="CHỦ TỌA",
     secretary_sign="THƯ KÝ",
     sign_hint="(Ký, ghi rõ họ tên)",
+    recipients="Nơi nhận:",
+    verify_title="Đối chiếu bản điện tử (không thuộc nội dung biên bản)",
+    verify_code="Mã đối chiếu: {}",
     provenance="Biên bản được lập từ nhật ký sự kiện: {} sự kiện, mã băm cuối {}",
+    verify_how=(
+        "Mã đối chiếu là 12 ký tự đầu của mã băm cuối; lệnh phienhop verify dùng mã băm này để kiểm tra "
+        "bản điện tử với nhật ký sự kiện của phiên họp."
+    ),
 )
 
 EN = Labels(
@@ -140,9 +151,9 @@ EN = Labels(
     in_hall="Present in the hall ({}):",
     online="Attending online from connection points:",
     points_connected="Other connection points connected ({}):",
-    absent="Absent ({}):",
+    absent="Absent with a reason ({}):",
     reason="reason: {}",
-    no_reason="no reason given",
+    absent_no_reason="Absent, no reason given ({}):",
     not_marked="Not marked yet ({}):",
     chair="Chair:",
     secretary="Secretary:",
@@ -192,7 +203,14 @@ EN = Labels(
     chair_sign="CHAIR",
     secretary_sign="SECRETARY",
     sign_hint="(Signature, full name)",
+    recipients="Recipients:",
+    verify_title="Electronic verification (not part of the minutes' content)",
+    verify_code="Verification code: {}",
     provenance="Compiled from the event log: {} events, head hash {}",
+    verify_how=(
+        "The code is the first 12 characters of the head hash; phienhop verify uses that hash to check "
+        "the electronic copy against the session's event log."
+    ),
 )
 
 LABELS = {"vi": VI, "en": EN}

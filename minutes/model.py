@@ -91,5 +91,6 @@ class MinutesDoc(msgspec.Struct):
     record_number: str = ""  # e.g. "01/BB-UBQGCDS"; when empty print "Số: .../BB-..."
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    recipients: list[str] = []  # the "Nơi nhận" block, one line each, as the agenda gives them
     head_hash: str = ""  # hex sha256 of the log head
     event_count: int = 0

@@ -121,6 +121,23 @@ def _poll_view(poll: PollResult, labels: Labels, lang: str) -> dict:
     return {"quorum": quorum, "present": present, "head": head, "rows": rows}
 
 
+def short_code(head_hash: str) -> str:
+    """The head hash's first 12 hex digits in groups of four, to read out: ``9F2C-16A8-B3E0``."""
+    head = head_hash[:12].upper()
+    return "-".join(head[i:i + 4] for i in range(0, len(head), 4))
+
+
+def _recipients(lines: list[str]) -> list[str]:
+    """Form 1.9's list: "- line;" each, the last "- line." (a line's own end mark is kept)."""
+    out = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if text and text[-1] not in ".;:!?":
+            text += "." if i == len(lines) - 1 else ";"
+        out.append(f"- {text}")
+    return out
+
+
 def _person(person: Person) -> str:
     """Name followed by position, as a line in an attendance list."""
     return f"{person.name}, {person.position}" if person.position else person.name
@@ -171,6 +188,8 @@ def render_html(doc: MinutesDoc) -> str:
         when=when,
         clock=clock,
         poll_view=lambda poll: _poll_view(poll, labels, lang),
+        short_code=short_code,
+        recipients=_recipients(doc.recipients),
         person=_person,
         at_point=lambda name: _at_point(name, labels),
         watermark=watermark_uri,

@@ -9,11 +9,13 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import threading
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from urllib.parse import quote
 
 import msgspec
 
@@ -100,7 +102,7 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         language=s.language.value, draft=draft, body=s.body, title=s.title, place=s.place, starts_at=s.starts_at,
         chair=people[s.chair], secretary=people[s.secretary], attendance=attendance, items=items,
         parent_body=s.parent_body, record_number=s.record_number, opened_at=local(state.opened_at),
-        closed_at=local(state.closed_at), head_hash=state.head, event_count=state.seq,
+        closed_at=local(state.closed_at), recipients=list(s.recipients), head_hash=state.head, event_count=state.seq,
     )
 
 
@@ -147,6 +149,43 @@ def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt
         members=poll.members, present_at_open=poll.present_at_open, needed=poll.needed,
         present_at_close=r.present_heads, weighted=weighted, heads=heads,
     )
+
+
+_NAME_WORDS = {"vi": ("bien-ban", "du-thao", "ky"), "en": ("minutes", "draft", "signed")}
+
+
+def download_name(state: SessionState, final: bool, revision: int = 0) -> str:
+    """The minutes' file name: the record number and the session's date, ``01-BB-UBQGCDS_2021-11-30.pdf``.
+
+    The date is the day the session opened on its own clock (before it opens, the planned day);
+    a draft ends ``_du-thao`` (``_draft``), the n-th signed copy ``_ky-n`` (``_signed-n``). Without
+    a record number the name starts ``bien-ban`` (``minutes``). May hold non-ASCII letters.
+    """
+    s = state.agenda.session
+    document, draft, signed = _NAME_WORDS.get(s.language.value, _NAME_WORDS["vi"])
+    day = (state.opened_at or s.starts_at).astimezone(s.starts_at.tzinfo).date().isoformat()
+    number = re.sub(r"[^\w.-]+", "-", s.record_number, flags=re.UNICODE).strip("-.")
+    name = f"{number or document}_{day}"
+    if not final:
+        name += f"_{draft}"
+    elif revision:
+        name += f"_{signed}-{revision}"
+    return f"{name}.pdf"
+
+
+def _ascii(name: str) -> str:
+    letters = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(c for c in letters if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", plain)
+
+
+def content_disposition(name: str, disposition: str = "inline") -> str:
+    """A Content-Disposition value after RFC 6266: an ASCII ``filename``, and ``filename*`` (UTF-8) when they differ."""
+    fallback = _ascii(name)
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return value
 
 
 # The document crosses into the render process as JSON, not msgpack: msgpack's timestamp keeps

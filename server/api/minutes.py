@@ -14,7 +14,7 @@ from ..auth import Principal, of_this_session, roles
 from ..domain.actor import Role
 from ..engine import CommandResult, Engine
 from ..logfile import log_jsonl, rows_of
-from ..minutes_doc import MinutesService
+from ..minutes_doc import MinutesService, content_disposition, download_name
 
 MAX_SIGNED_BYTES = 64 * 1024 * 1024  # a signed copy is the final PDF (log and drafts inside) plus its signatures
 
@@ -38,15 +38,13 @@ async def minutes_pdf(
     ``cache;desc=final`` for a stored final PDF or signed copy.
     """
     pdf = await minutes.pdf(session_id, revision)
-    name = "bien-ban" if pdf.final else "bien-ban-du-thao"
-    if pdf.revision:
-        name += f"-ky-{pdf.revision}"
+    name = download_name(minutes.engine.state(session_id), pdf.final, pdf.revision)
     if pdf.render_seconds is not None:
         timing = f"render;dur={pdf.render_seconds * 1000:.1f}"
     else:
         timing = f"cache;desc={'final' if pdf.final else 'draft'}"
     headers = {
-        "Content-Disposition": f'inline; filename="{name}-{session_id}.pdf"',
+        "Content-Disposition": content_disposition(name),
         "Cache-Control": "no-store",
         "X-Minutes-Seq": str(pdf.seq),
         "Server-Timing": timing,

@@ -18,6 +18,7 @@ from .text import ID_PATTERN, is_id, text_problem
 
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]  # and by full match, in check_agenda
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+MAX_RECIPIENTS = 30  # lines of the minutes' "Nơi nhận" block
 
 
 class Method(enum.Enum):
@@ -59,6 +60,8 @@ class SessionInfo(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     record_number: str = ""
     language: Language = Language.VI
     quorum: str = "1/2"
+    # The "Nơi nhận" (recipients) block of the minutes, one line each ("Như thành phần dự họp").
+    recipients: Annotated[list[str], msgspec.Meta(max_length=MAX_RECIPIENTS)] = []
 
 
 class Point(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -197,7 +200,7 @@ def _check_depth(raw: Any) -> None:
 # Longest each text may be, in characters. Names go on cards and screens; titles on one or two lines.
 LIMITS = {
     "title": 500, "body": 300, "parent_body": 300, "place": 500, "record_number": 64, "quorum": 32,
-    "name": 200, "position": 300, "draft": 255, "draft_text": 500_000,
+    "name": 200, "position": 300, "draft": 255, "draft_text": 500_000, "recipient": 300,
 }
 
 
@@ -241,6 +244,8 @@ def _check_texts(agenda: "Agenda") -> None:
     s = agenda.session
     for key in ("title", "body", "place", "parent_body", "record_number", "quorum"):
         check_text(f"session.{key}", getattr(s, key), limit=LIMITS[key], required=key in ("title", "body", "place"))
+    for i, line in enumerate(s.recipients):
+        check_text(f"session.recipients[{i}]", line, limit=LIMITS["recipient"], required=True)
     _check_id("session.chair", s.chair)
     _check_id("session.secretary", s.secretary)
     for i, point in enumerate(agenda.points):

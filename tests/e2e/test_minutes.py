@@ -124,9 +124,9 @@ def test_final_minutes_say_what_happened(reference):
         f"{names['nguyen-huy-dung']} — Không tán thành",
         f"{names['nguyen-kim-son']} — Không biểu quyết",
         f"Điểm cầu Trà Vinh: {names['nguyen-quynh-thien']}",
-        f"Vắng mặt ({len(agenda['people']) - 17}):",  # 17 marked present or online; the rest absent
+        "Vắng mặt có lý do (1):",
         "(lý do: đi công tác nước ngoài)",
-        "(không có lý do)",
+        f"Vắng mặt không có lý do ({len(agenda['people']) - 18}):",  # 17 present or online, 1 with a reason
         "Cuộc họp kết thúc vào",
     ]
     expected += [points[p] for p in reference.played.points_present]
@@ -143,7 +143,7 @@ def test_final_pdf_fonts_are_the_bundled_family_all_embedded(reference):
     rows = tool("pdffonts", str(reference.pdf)).splitlines()[2:]
     assert rows
     for row in rows:
-        assert re.fullmatch(r"[A-Z]{6}\+Phienhop-Serif(-Bold|-Italic|-BoldItalic)?", row.split()[0]), row
+        assert re.fullmatch(r"[A-Z]{6}\+Phienhop-Serif(-Bold|-Italic|-BoldItalic|-Bold-Italic)?", row.split()[0]), row
         assert row.split()[-5] == "yes", row  # emb
 
 
@@ -186,7 +186,8 @@ def test_final_bytes_never_change(reference):
     assert hashlib.sha256(first.content).hexdigest() == reference.finalized["sha256"]
     assert len(first.content) == reference.finalized["size"]
     assert first.headers["server-timing"] == "cache;desc=final"
-    assert first.headers["content-disposition"] == f'inline; filename="bien-ban-{session.id}.pdf"'
+    day = reference.closed["state"]["opened_at"][:10]  # stamped on the session's clock (+07:00)
+    assert first.headers["content-disposition"] == f'inline; filename="01-BB-UBQGCDS_{day}.pdf"'
 
 
 @pytest.mark.parametrize(
@@ -272,7 +273,7 @@ def test_draft_is_marked_cached_by_seq_and_follows_the_log(srv, tmp_path):
     assert first.status_code == 200
     assert first.headers["server-timing"].startswith("render;dur=")
     assert first.headers["x-minutes-seq"] == "1"
-    assert first.headers["content-disposition"] == f'inline; filename="bien-ban-du-thao-{session.id}.pdf"'
+    assert first.headers["content-disposition"] == 'inline; filename="bien-ban_2021-11-30_du-thao.pdf"'
     path = tmp_path / "draft.pdf"
     path.write_bytes(first.content)
     assert "DỰ THẢO" in text_of(path)

@@ -144,14 +144,14 @@ def test_speakers_are_listed_in_the_order_they_had_the_floor(srv, tmp_path, lang
 ABSENCES = {
     "vi": {
         "draft": "- Chưa điểm danh (2): 1. Thành viên Số 4, Ủy viên 2. Khách mời 0",
-        "final": "- Vắng mặt (4): 1. Thành viên Số 2, Ủy viên (lý do: Đi công tác) 2. Thành viên Số 3, Ủy viên "
-                 "(không có lý do) 3. Thành viên Số 4, Ủy viên (không có lý do) 4. Khách mời 0 (không có lý do)",
+        "final": "- Vắng mặt có lý do (1): 1. Thành viên Số 2, Ủy viên (lý do: Đi công tác) "
+                 "- Vắng mặt không có lý do (3): 1. Thành viên Số 3, Ủy viên 2. Thành viên Số 4, Ủy viên 3. Khách mời 0",
         "not_marked": "Chưa điểm danh",
     },
     "en": {
         "draft": "- Not marked yet (2): 1. Thành viên Số 4, Ủy viên 2. Khách mời 0",
-        "final": "- Absent (4): 1. Thành viên Số 2, Ủy viên (reason: Đi công tác) 2. Thành viên Số 3, Ủy viên "
-                 "(no reason given) 3. Thành viên Số 4, Ủy viên (no reason given) 4. Khách mời 0 (no reason given)",
+        "final": "- Absent with a reason (1): 1. Thành viên Số 2, Ủy viên (reason: Đi công tác) "
+                 "- Absent, no reason given (3): 1. Thành viên Số 3, Ủy viên 2. Thành viên Số 4, Ủy viên 3. Khách mời 0",
         "not_marked": "Not marked",
     },
 }
@@ -250,3 +250,108 @@ def test_phienhop_create_names_a_draft_in_utf_16(srv, tmp_path):
     done = create_cli(srv, agenda)
     assert (done.returncode, done.stderr) == (
         2, f"phienhop: {agenda}: items[1].draft: UTF-16 text (byte-order mark FF FE): save {DRAFT} as UTF-8\n")
+
+
+# -- 7. layout: Nơi nhận, the verification reference, headings kept with what follows, the file name -----
+
+RECIPIENTS = {
+    "vi": "Nơi nhận: - Như thành phần dự họp; - Văn phòng Chính phủ; - Lưu: VT, hồ sơ.",
+    "en": "Recipients: - Như thành phần dự họp; - Văn phòng Chính phủ; - Lưu: VT, hồ sơ.",
+}
+VERIFY = {
+    "vi": ("Đối chiếu bản điện tử (không thuộc nội dung biên bản) Mã đối chiếu: {code} "
+           "Biên bản được lập từ nhật ký sự kiện: {count} sự kiện, mã băm cuối {head} "
+           "Mã đối chiếu là 12 ký tự đầu của mã băm cuối; lệnh phienhop verify dùng mã băm này để kiểm tra "
+           "bản điện tử với nhật ký sự kiện của phiên họp.", "CHỦ TỌA"),
+    "en": ("Electronic verification (not part of the minutes' content) Verification code: {code} "
+           "Compiled from the event log: {count} events, head hash {head} "
+           "The code is the first 12 characters of the head hash; phienhop verify uses that hash to check "
+           "the electronic copy against the session's event log.", "CHAIR"),
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_recipients_and_a_labelled_verification_reference_follow_the_signatures(srv, tmp_path, language):
+    """Final minutes print "Nơi nhận" from the agenda, then a small-print block naming the log head with a short code."""
+    agenda = small_agenda(language=language)
+    agenda["session"]["recipients"] = ["Như thành phần dự họp", "Văn phòng Chính phủ", "Lưu: VT, hồ sơ"]
+    session = srv.create(agenda)
+    session.ok(session.chair, type="session.open")
+    session.ok(session.chair, type="session.close")
+    final = next(e for e in session.ok(session.secretary, type="minutes.finalize")["events"]
+                 if e["type"] == "minutes.finalized")
+    text = pdf_text(session, tmp_path)
+    head = final["head_hash"]
+    block, signature = VERIFY[language]
+    expected = block.format(code=f"{head[:4]}-{head[4:8]}-{head[8:12]}".upper(), count=final["event_count"], head=head)
+    assert RECIPIENTS[language] in text
+    squeezed = "".join(text.split())  # the 64 hex digits wrap anywhere in the narrow block
+    assert "".join(expected.split()) in squeezed
+    assert text.index(signature) < text.index(RECIPIENTS[language]) < text.index(expected[:20])
+
+
+def _page_ends(session: Session, tmp_path: Path) -> list[str]:
+    """The last line of text on each page of the draft."""
+    r = session.server.http.get(f"/api/sessions/{session.id}/minutes.pdf",
+                                headers={"Authorization": f"Bearer {session.secretary}"})
+    path = tmp_path / "draft.pdf"
+    path.write_bytes(r.content)
+    out = subprocess.run([require_tool("pdftotext"), "-layout", str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()][-1] for page in out.split("\f") if page.strip()]
+
+
+HEADINGS = ("Kết quả biểu quyết của từng thành viên:", "Ý kiến phát biểu:", "Biểu quyết:", "Kết luận:", "NỘI DUNG",
+            "Thành phần tham dự:", "Vắng mặt", "Có mặt tại hội trường", "Tham dự trực tuyến", "Chưa điểm danh")
+
+
+def test_no_page_ends_with_a_heading_whatever_comes_before(srv, tmp_path):
+    """As notes push the vote down a page line by line, no page ever ends on a heading or a vote's opening lines."""
+    session = srv.create(small_agenda(voters=30))
+    session.ok(session.chair, type="session.open")
+    voters = ["chu-toa"] + [f"tv-{i}" for i in range(1, 30)]
+    for person in voters:
+        session.ok(session.chair, type="attendance.mark", person=person, status="present")
+    session.ok(session.chair, type="item.start", item="khai-mac")
+    session.ok(session.chair, type="item.end", item="khai-mac")
+    poll = start_vote_on_open_session(session)
+    for person in voters:
+        session.ok(session.person(person), type="vote.cast", poll=poll, choice="yes")
+    session.ok(session.chair, type="poll.close", poll=poll)
+    ends = []
+    for line in range(34):  # a page holds about 34 lines of notes: the vote passes every spot on it
+        session.ok(session.secretary, type="note.record", item="khai-mac", text=f"Ghi chú dòng {line + 1}.")
+        ends.append(_page_ends(session, tmp_path))
+    stranded = [(n + 1, end) for n, page_ends in enumerate(ends) for end in page_ends[:-1]
+                if end.endswith(":") or any(end.startswith(h) for h in HEADINGS)]
+    assert stranded == []
+
+
+def start_vote_on_open_session(session: Session) -> str:
+    session.ok(session.chair, type="item.start", item="du-thao")
+    return new(session.ok(session.chair, type="poll.open", item="du-thao"), "poll.opened", "poll")
+
+
+@pytest.mark.parametrize("record, language, expected", [
+    ("01/BB-UBQGCDS", "vi", 'inline; filename="01-BB-UBQGCDS_{day}.pdf"'),
+    ("", "vi", 'inline; filename="bien-ban_{day}.pdf"'),
+    ("", "en", 'inline; filename="minutes_{day}.pdf"'),
+    ("07/BB-ĐCS", "vi", "inline; filename=\"07-BB-DCS_{day}.pdf\"; filename*=UTF-8''07-BB-%C4%90CS_{day}.pdf"),
+])
+def test_the_file_is_named_from_the_record_number_and_the_session_date(srv, record, language, expected):
+    """Content-Disposition names the final PDF after the record number and the local date (RFC 6266 filename*)."""
+    agenda = small_agenda(language=language)
+    agenda["session"]["record_number"] = record
+    agenda["session"]["starts_at"] = "2021-11-30T05:30:00+07:00"  # 29 November in UTC
+    session = srv.create(agenda)
+    draft = session.server.http.get(f"/api/sessions/{session.id}/minutes.pdf",
+                                    headers={"Authorization": f"Bearer {session.secretary}"})
+    suffix = "_du-thao.pdf" if language == "vi" else "_draft.pdf"
+    assert draft.headers["content-disposition"] == expected.format(day="2021-11-30").replace(".pdf", suffix)
+    session.ok(session.chair, type="session.open")
+    session.ok(session.chair, type="session.close")
+    session.ok(session.secretary, type="minutes.finalize")
+    final = session.server.http.get(f"/api/sessions/{session.id}/minutes.pdf",
+                                    headers={"Authorization": f"Bearer {session.secretary}"})
+    opened = next(e["at"] for e in session.events(token=session.chair) if e["type"] == "session.opened")
+    assert final.headers["content-disposition"] == expected.format(day=opened[:10])

@@ -173,7 +173,7 @@ def test_text_has_masthead_title_and_people(draft_text):
         "Trà Vinh",
         "Đà Nẵng",
         "(điểm cầu Trà Vinh)",
-        "Vắng mặt (1):",
+        "Vắng mặt có lý do (1):",
         "(lý do: đi công tác nước ngoài)",
         "Chưa điểm danh (2):",
         "Hoàng Văn Nam, Thành viên Ủy ban",
