@@ -80,6 +80,18 @@ def _printed(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _zone(rows: list[EventRow]):
+    """The session's zone (the offset of its starts_at), from the attached log's first event; UTC if unreadable."""
+    import datetime as dt
+
+    from .domain.events import decode
+
+    try:
+        return decode(rows[0].data).agenda.session.starts_at.tzinfo
+    except Exception:  # not a session.created we can read: say the time in UTC rather than fail the check
+        return dt.timezone.utc
+
+
 def _first_difference(ours: list[str], theirs: list[str]) -> str | None:
     """Where two documents' texts first differ: 'page P, line L: …'; None when they are the same."""
     if len(ours) != len(theirs):
@@ -183,7 +195,7 @@ def verify_pdf(data: bytes, trust: list[bytes]) -> tuple[Report, list[EventRow]]
         elif not s.trusted:
             report.fail(Exit.UNTRUSTED, f"{where}: valid signature, signer not trusted here")
         else:
-            when = f" at {s.signed_at.isoformat()}" if s.signed_at else ""
+            when = f" at {s.signed_at.astimezone(_zone(rows)).isoformat()}" if s.signed_at else ""
             report.passed.append(f"{where}: valid, trusted{when}")
     if signatures and max(s.end for s in signatures) != len(data):
         report.fail(Exit.SIGNATURE, "the file ends with changes that no signature covers")

@@ -50,6 +50,7 @@ def test_sealed_final_verifies_with_the_trust_list(finalized, pki, tmp_path):
     assert lines[:2] == [p.format(n=n, head=head) for p in PASSED]
     assert re.fullmatch(r"ok   the text of all \d+ pages is what the attached log renders to", lines[2])
     assert lines[3].startswith("ok   signature 'Seal' by Ủy ban Thử nghiệm (file revision 2): valid, trusted at ")
+    assert lines[3].endswith("+07:00")  # the signing time on the session's clock
     assert (lines[4], result.returncode) == (f"{path}: verified", 0)
 
 
