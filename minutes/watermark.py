@@ -1,7 +1,7 @@
 """The diagonal draft watermark, drawn as glyph outlines so text extraction never picks it up."""
 
 import base64
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from fontTools.pens.svgPathPen import SVGPathPen
@@ -11,7 +11,7 @@ from fontTools.ttLib import TTFont
 _FONT = Path(__file__).resolve().parent / "fonts" / "LiberationSerif-Bold.ttf"
 
 
-@cache
+@lru_cache(maxsize=4)  # the draft mark in a language or two
 def watermark_uri(text: str) -> str:
     """Return a data: URI of an SVG spelling text in the bundled bold face, as outlines."""
     font = TTFont(_FONT)

@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
 from .api import contract, drafts, join, live, minutes, sessions, tokens
-from .auth import TokenAuth
+from .auth import TokenAuth, admin_only
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
 from phienhop.minutes.signing import Refused
@@ -41,6 +41,13 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "client" / "web"
 @get("/health", exclude_from_auth=True)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@get("/api/status", guards=[admin_only])
+async def status(request: Request) -> dict:
+    """For operators (admin token): ``{"sessions": {"held": [ids], "known": N}}``, the sessions in memory now and the number stored."""
+    engine: Engine = request.app.state.engine
+    return {"sessions": {"held": sorted(engine.states), "known": engine.known}}
 
 
 @get("/", exclude_from_auth=True, include_in_schema=False)
@@ -113,7 +120,8 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
     """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links)."""
     hub = Hub(backlog=settings.follower_backlog)
     store = Store(settings.db)
-    engine = Engine(store, hub, PollKeys(settings.keys_path))
+    engine = Engine(store, hub, PollKeys(settings.keys_path), evict_after=settings.evict_after)
+    engine.in_use = hub.following
     presence = Presence(engine.presence, debounce=settings.presence_debounce)
     sealer, trust = seal_config(settings)  # ValueError: the seal or trust list cannot be used
     minutes_service = MinutesService(engine, sealer=sealer, trust=trust)
@@ -150,7 +158,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
 
     app = App(
         route_handlers=[
-            health, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
+            health, status, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
             sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
             drafts.get_draft, tokens.rotate,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),

@@ -134,6 +134,8 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         session = connection.scope.get("path_params", {}).get("session_id")
         if session is not None and principal.grant.session != session and principal.actor.role is not Role.ADMIN:
             raise PermissionDeniedException(detail=f"this token is not for session '{session}'")
+        if session is not None:  # a closed session is loaded on first touch, before any handler reads it
+            await connection.app.state.engine.ensure(session)
         return AuthenticationResult(user=principal, auth=principal.via)
 
 

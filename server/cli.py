@@ -54,6 +54,7 @@ def cli() -> None:
 @setting_option("follower_backlog")
 @setting_option("request_timeout")
 @setting_option("max_connections")
+@setting_option("evict_after")
 @setting_option("log_level")
 @click.option("--agenda", "agenda", multiple=True, type=click.Path(dir_okay=False), envvar="PHIENHOP_AGENDA",
               show_envvar=True, help="agenda file to create at first start (default: the reference session); repeatable")
@@ -61,8 +62,7 @@ def cli() -> None:
 @setting_option("seal_p12")
 @setting_option("seal_passphrase_file")
 @setting_option("trust")
-def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_backlog, request_timeout, max_connections,
-          log_level, agenda, no_sample, seal_p12, seal_passphrase_file, trust) -> int:
+def serve(agenda, no_sample, log_level, **values) -> int:
     """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
 
     The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
@@ -76,13 +76,9 @@ def serve(db, host, port, agenda_dir, public_url, presence_debounce, follower_ba
     from .domain.agenda import AgendaError
 
     agendas = [] if no_sample else (list(agenda) or [DEFAULT_AGENDA])
-    settings = Settings(
-        db=db, host=host, port=port, agenda_dir=agenda_dir, public_url=public_url,
-        admin_token=os.environ.get(BY_NAME["admin_token"].env, ""), agendas=agendas,
-        presence_debounce=presence_debounce, follower_backlog=follower_backlog,
-        request_timeout=request_timeout, max_connections=max_connections,
-        seal_p12=seal_p12, seal_passphrase_file=seal_passphrase_file, trust=trust,
-    )
+    # Every other option is a field of Settings by the same name: a new setting is its table row,
+    # its field and its @setting_option line above.
+    settings = Settings(**values, admin_token=os.environ.get(BY_NAME["admin_token"].env, ""), agendas=agendas)
     for path in agendas:  # refuse a bad file before anything starts, with its key path
         try:
             load_agenda_file(path)
@@ -309,6 +305,54 @@ def _verify_pdf(path: str, db: str | None, trust: str) -> int:
     code = report.exit_code
     print(f"{path}: " + ("verified" if code == 0 else f"{len(report.failures)} problem(s); exit {code}"))
     return code
+
+
+@cli.command(short_help="copy a database (while the server runs) and verify the copy")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@setting_option("db")
+@click.option("--keys", "keys_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also copy the poll-key file here (not beside OUT: keep the two apart)")
+def backup(out, db, keys_out) -> int:
+    """Copy DB to OUT consistently while the server runs (VACUUM INTO), then verify every session in OUT.
+
+    The poll-key file (DB.keys) is never written beside OUT: it links open secret ballots to
+    members. Give --keys PATH on other media to keep a copy of it, or leave it out.
+    """
+    from .backup import BackupError, backup as run_backup
+
+    try:
+        report = asyncio.run(run_backup(Path(db), out, keys_out))
+    except BackupError as exc:
+        return _fail(str(exc))
+    return _report(report, f"backup {out}")
+
+
+@cli.command(short_help="put a backup in place as a database, after verifying it")
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
+@setting_option("db")
+@click.option("--keys", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="the poll-key file copy made with `backup --keys` (restored as DB.keys)")
+def restore(backup_file, db, keys) -> int:
+    """Verify every session in BACKUP, then copy it to DB (which must not exist) and its key file to DB.keys."""
+    from .backup import BackupError, restore as run_restore
+
+    try:
+        report = asyncio.run(run_restore(backup_file, Path(db), keys))
+    except BackupError as exc:
+        return _fail(str(exc))
+    return _report(report, f"restored {backup_file} to {db}" if not report.problems else f"backup {backup_file}")
+
+
+def _report(report, what: str) -> int:
+    for problem in report.problems:
+        print(f"FAIL {problem}")
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.problems:
+        print(f"{what}: {len(report.problems)} problem(s); do not rely on it")
+        return 1
+    print(f"{what}: {len(report.sessions)} session(s) verified")
+    return 0
 
 
 def _bad_value(exc: click.BadParameter) -> str:

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import logging
 import secrets
+import time
 from typing import Callable, Protocol
 
 import msgspec
@@ -28,7 +29,7 @@ from .domain.polls import CHOICES, apply_ballot, box_weight
 from .domain.presence import presence_change
 from .domain.records import CheckedCopy, RenderedMinutes, finalize, sign
 from .domain.registry import Ballot
-from .domain.state import PollStatus, SessionState
+from .domain.state import PollStatus, SessionState, SessionStatus
 from .keys import PollKeys, receipt_hash
 from . import faults
 from .domain.errors import Conflict
@@ -44,6 +45,8 @@ STOP_GRACE = 10.0  # seconds stop() waits for the queue and the batch in flight 
 def _actor_key(actor: Actor) -> str:
     """Who sent a command, as the commands table keys it: role, person, point."""
     return f"{actor.role.value}:{actor.person or ''}:{actor.point or ''}"
+EVICT_AFTER = 300.0  # seconds a closed session stays in memory after it was last touched
+MAX_CLOSED = 16  # closed sessions held at most; the least recently touched go first
 
 
 class Publisher(Protocol):
@@ -91,9 +94,17 @@ class _Job:
 
 
 class Engine:
-    """Holds every session's state and log; all writes pass through its single writer task."""
+    """Holds the sessions in use; all writes pass through its single writer task.
 
-    def __init__(self, store: Store, publisher: Publisher, keys: PollKeys, clock: Callable[[], dt.datetime] | None = None):
+    Sessions not yet closed are loaded at start. A closed session is loaded when first touched
+    (``ensure``), and let go again once it has been idle ``evict_after`` seconds, or when more
+    than ``max_closed`` closed sessions are held, provided nothing is queued for it and
+    ``in_use(session)`` (live followers) is false. Tokens of sessions not held are read from the
+    store when presented. Memory so grows with the sessions in use, not with every one ever held.
+    """
+
+    def __init__(self, store: Store, publisher: Publisher, keys: PollKeys, clock: Callable[[], dt.datetime] | None = None,
+                 evict_after: float = EVICT_AFTER, max_closed: int = MAX_CLOSED):
         self.store = store
         self.publisher = publisher
         self.keys = keys
@@ -109,15 +120,30 @@ class Engine:
         self._stopping = False
         # (session, actor, command_id) -> the accepted command, for answering a retry (loaded from the store)
         self.done: dict[tuple[str, str, str], CommandRow] = {}
+        self.evict_after, self.max_closed = evict_after, max_closed
+        self.in_use: Callable[[str], bool] = lambda session: False  # set by the app: live followers
+        self._stored: set[str] = set()  # closed sessions on disk and not in memory
+        self._touched: dict[str, float] = {}  # loaded session -> time.monotonic() of its last touch
+        self._queued: dict[str, int] = {}  # session -> jobs submitted and not yet answered
+        self._loading: dict[str, asyncio.Future] = {}
+        self._sweeper: asyncio.Task | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self, require_keys: bool = True) -> None:
-        """Load every session from the log and start the writer; ``require_keys``: refuse if a secret poll's key is gone."""
+        """Load the sessions not yet closed and start the writer; ``require_keys``: refuse if a secret poll's key is gone."""
+        closed = await self.store.closed_sessions()
+        loaded: list[str] = [""]  # "": the admin's tokens
         for session, source in await self.store.session_ids():
-            await self._load(session)
             if source:
                 self.sources[source] = session
+            if session in closed:  # loaded when first touched
+                self._stored.add(session)
+                continue
+            await self._load(session)
+            if session not in self.states:
+                continue
+            loaded.append(session)
             for poll in self.states[session].polls.values():
                 secret = poll.spec.ballot is BallotKind.SECRET
                 if require_keys and poll.status is PollStatus.OPEN and secret and not self.keys.has(session, poll.id):
@@ -125,13 +151,14 @@ class Engine:
                         f"secret poll {poll.id} of session {session} is open, but its key is not in {self.keys.path}; "
                         "restore that file from where the database came from, then start again"
                     )
-        for row in await self.store.tokens():
+        for row in await self.store.tokens(loaded):
             self.grants[row.hash] = grant_of(row)
-        for c in await self.store.commands():
+        for c in await self.store.commands(loaded):
             self.done[(c.session, c.actor, c.command_id)] = c
         self._stopping = False
         self._queue = asyncio.Queue()
         self._task = asyncio.create_task(self._write_loop(), name="phienhop-writer")
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="phienhop-evict")
 
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """Stop writing: what is queued and the batch in flight finish, and their callers hear the truth.
@@ -139,6 +166,9 @@ class Engine:
         New writes are refused (503) from the moment this is called. Only if the writer is still
         busy after ``grace`` seconds is it cancelled; even then a COMMIT under way is waited for.
         """
+        if self._sweeper:
+            self._sweeper.cancel()
+            self._sweeper = None
         if self._task is None:
             return
         self._stopping = True
@@ -182,6 +212,76 @@ class Engine:
         """A stored ballot's choice: in clear once its poll has closed, sealed while it is open."""
         return choice if choice in CHOICES else self.keys.unseal(session, poll, key, choice, CHOICES)
 
+    # -- loading on first touch, letting go when idle -------------------------------------------
+
+    async def ensure(self, session: str) -> bool:
+        """True when ``session`` exists; a closed one is loaded from the log if it is not in memory."""
+        if session in self.states:
+            self._touched[session] = time.monotonic()
+            return True
+        if session not in self._stored:
+            return False
+        loading = self._loading.get(session)
+        if loading is None:  # one load per session, however many ask at once
+            loading = self._loading[session] = asyncio.ensure_future(self._load_stored(session))
+            loading.add_done_callback(lambda _: self._loading.pop(session, None))
+        await asyncio.shield(loading)
+        self._touched[session] = time.monotonic()
+        return session in self.states
+
+    async def _load_stored(self, session: str) -> None:
+        await self._load(session)
+        if session in self.states:
+            for row in await self.store.tokens([session]):
+                self.grants[row.hash] = grant_of(row)
+            for c in await self.store.commands([session]):
+                self.done[(c.session, c.actor, c.command_id)] = c
+            self._stored.discard(session)
+            log.info("loaded closed session %s (%d events)", session, len(self.logs[session]))
+
+    @property
+    def held(self) -> int:
+        """Sessions in memory now."""
+        return len(self.states)
+
+    @property
+    def known(self) -> int:
+        """Sessions in memory or on disk."""
+        return len(self.states) + len(self._stored)
+
+    async def _sweep_loop(self) -> None:
+        every = max(0.05, min(30.0, self.evict_after / 2))
+        while True:
+            await asyncio.sleep(every)
+            if any(self._evictable()):
+                try:
+                    await self._submit(_Job(None), lambda job, batch: self._evict())
+                except StoreFailed:
+                    return
+
+    def _evictable(self) -> list[str]:
+        return [s for s, state in self.states.items()
+                if state.status is SessionStatus.CLOSED and not self._queued.get(s) and not self._loading.get(s)
+                and not self.in_use(s)]
+
+    def _evict(self) -> list[str]:
+        """Let go of idle closed sessions (run as a writer job, so never between a job's queueing and its prepare)."""
+        now = time.monotonic()
+        candidates = sorted(self._evictable(), key=lambda s: self._touched.get(s, 0.0))
+        over = len(candidates) - self.max_closed
+        gone = [s for i, s in enumerate(candidates) if i < over or now - self._touched.get(s, 0.0) >= self.evict_after]
+        for session in gone:
+            for held in (self.states, self._working, self.logs, self._touched):
+                held.pop(session, None)
+            self._stored.add(session)
+        if gone:
+            for h in [h for h, g in self.grants.items() if g.session in gone]:
+                del self.grants[h]
+            for key in [key for key in self.done if key[0] in gone]:
+                del self.done[key]
+            log.info("let go of %d idle closed session(s)", len(gone))
+        return gone
+
     # -- reads -------------------------------------------------------------------------------
 
     def state(self, session: str) -> SessionState:
@@ -195,7 +295,14 @@ class Engine:
         return self.logs[session][max(since, 0):]
 
     def grant(self, token: str) -> Grant | None:
-        return self.grants.get(token_hash(token))
+        """The grant of ``token``: from memory for the sessions held, else from the store."""
+        hashed = token_hash(token)
+        grant = self.grants.get(hashed)
+        if grant is None and self._stored:
+            row = self.store.token_now(hashed)
+            if row is not None and row.session in self._stored:
+                grant = grant_of(row)
+        return grant
 
     def now(self, state: SessionState | None = None) -> dt.datetime:
         now = self.clock()
@@ -210,7 +317,7 @@ class Engine:
 
         def prepare(job: _Job, batch: Batch) -> CreatedSession:
             session = secrets.token_hex(4)
-            while session in self._working:
+            while session in self._working or session in self._stored:
                 session = secrets.token_hex(4)
             job.session = session
             tokens, rows = issue(session, agenda)
@@ -241,7 +348,8 @@ class Engine:
         ``subject`` is the person (chair, secretary, a member), the point, or None (public). Returns
         the new tokens in the order asked. Raises NotFound for a target the session has no token for.
         """
-        self.state(session)
+        if session not in self.states and not await self.ensure(session):
+            raise UnknownSession(session)
 
         def prepare(job: _Job, batch: Batch) -> list[str]:
             # Looked up in the writer, so two rotations of one link cannot both revoke the same old token.
@@ -269,7 +377,8 @@ class Engine:
         command). Votes are not remembered here: a vote's retry is recognized by its receipt,
         which must never be stored.
         """
-        self.state(session)
+        if session not in self.states and not await self.ensure(session):
+            raise UnknownSession(session)
         key = None
         if getattr(command, "command_id", None) and not isinstance(command, CastVote):
             key = (session, _actor_key(actor), command.command_id)
@@ -321,6 +430,8 @@ class Engine:
 
     async def presence(self, session: str, point: str, online: bool) -> None:
         """Record a point going online or offline (no event if nothing changed)."""
+        if session not in self.states and not await self.ensure(session):
+            return
 
         def prepare(job: _Job, batch: Batch) -> None:
             state = self._working[session]
@@ -333,6 +444,8 @@ class Engine:
         self, session: str, actor: Actor, pdf: bytes, sha256: str, seq: int, sealed_by: str | None = None
     ) -> CommandResult:
         """Commit the final PDF rendered from the state at ``seq`` (sealed by ``sealed_by``), with its hash in the log."""
+        if session not in self.states and not await self.ensure(session):
+            raise UnknownSession(session)
 
         def prepare(job: _Job, batch: Batch) -> CommandResult:
             state = self._working[session]
@@ -346,6 +459,8 @@ class Engine:
 
     async def record_signed(self, session: str, actor: Actor, pdf: bytes, copy: CheckedCopy) -> CommandResult:
         """Commit an accepted signed copy and its ``minutes.signed`` event, if it still extends the latest copy."""
+        if session not in self.states and not await self.ensure(session):
+            raise UnknownSession(session)
 
         def prepare(job: _Job, batch: Batch) -> CommandResult:
             state = self._working[session]
@@ -375,20 +490,31 @@ class Engine:
             raise StoreFailed("the server is stopping; not committed: send it again once it is back")
         if self._broken:
             raise StoreFailed("writes are stopped after a failed rebuild from the log; restart the server")
-        await self._queue.put((job, prepare))
+        session = job.session or job.revokes
+        if session:  # not let go while this job is queued
+            self._queued[session] = self._queued.get(session, 0) + 1
         try:
-            return await asyncio.shield(job.future)
-        except asyncio.CancelledError:
-            # The server is stopping (uvicorn cancels requests after its grace) while this command
-            # is queued or committing: its outcome is known in moments, and the writer finishes
-            # it either way. Wait for it, so that the answer, if it can still go out, is the truth.
-            if job.future.done() and not job.future.cancelled():
+            await self._queue.put((job, prepare))
+            try:
+                return await asyncio.shield(job.future)
+            except asyncio.CancelledError:
+                # The server is stopping (uvicorn cancels requests after its grace) while this command
+                # is queued or committing: its outcome is known in moments, and the writer finishes
+                # it either way. Wait for it, so that the answer, if it can still go out, is the truth.
+                if job.future.done() and not job.future.cancelled():
+                    asyncio.current_task().uncancel()
+                    return job.future.result()
+                if self._task is None or self._task.done():
+                    raise
                 asyncio.current_task().uncancel()
-                return job.future.result()
-            if self._task is None or self._task.done():
-                raise
-            asyncio.current_task().uncancel()
-            return await asyncio.wait_for(asyncio.shield(job.future), STOP_GRACE)
+                return await asyncio.wait_for(asyncio.shield(job.future), STOP_GRACE)
+        finally:
+            if session:
+                left = self._queued[session] - 1
+                if left:
+                    self._queued[session] = left
+                else:
+                    del self._queued[session]
 
     def _append(self, job: _Job, state: SessionState, event: Event, batch: Batch) -> None:
         event.seq = state.seq + 1

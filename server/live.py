@@ -127,6 +127,7 @@ class FollowerSubscriber(Subscriber):
 
     overflowed: bool = False
     on_overflow: Callable[[], object] | None = None
+    session: str = ""  # the session followed (set by Hub.subscribe)
     forwarded: int = 0  # the last seq sent to the follower (kept by the handler)
     behind: Callable[[], bool] = staticmethod(lambda: False)  # is the log's head past ``forwarded``?
     _suspect: int = -1  # ``forwarded`` when the watchdog last found it behind with nothing queued
@@ -192,10 +193,15 @@ class Hub:
 
     async def subscribe(self, session: str) -> FollowerSubscriber:
         subscriber = await self.plugin.subscribe([channel(session)])
+        subscriber.session = session
         self._followers.add(subscriber)
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.create_task(self._watch(), name="phienhop-live-watchdog")
         return subscriber
+
+    def following(self, session: str) -> bool:
+        """True while anyone follows ``session`` here (the engine keeps such a session in memory)."""
+        return any(f.session == session for f in self._followers)
 
     async def unsubscribe(self, subscriber: Subscriber) -> None:
         self._followers.discard(subscriber)

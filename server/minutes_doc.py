@@ -13,6 +13,8 @@ import re
 import threading
 import time
 import unicodedata
+import weakref
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from urllib.parse import quote
@@ -328,6 +330,16 @@ class MinutesPdf(msgspec.Struct, frozen=True):
     revision: int = 0  # a final PDF: 0 as finalized, n the n-th accepted signed copy
 
 
+PDFS_KEPT = 16  # drafts, and final PDFs, kept in memory at most (least recently used go first)
+
+
+def _keep(cache: OrderedDict, key: str, value) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > PDFS_KEPT:
+        cache.popitem(last=False)
+
+
 class MinutesService:
     """Renders in a separate process, so a PDF never stalls the live stream; one render per seq.
 
@@ -343,10 +355,17 @@ class MinutesService:
         self.sealer_name = check_sealer(sealer) if sealer is not None else None
         self.trust = trust or []  # DER certificates a signer must chain to, to be "trusted here"
         self._pool: ProcessPoolExecutor | None = None
-        self._cache: dict[str, tuple[int, bytes]] = {}
-        self._final: dict[str, MinutesPdf] = {}
-        self._latest: dict[str, MinutesPdf] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()  # draft per session, newest seq only
+        self._final: OrderedDict[str, MinutesPdf] = OrderedDict()
+        self._latest: OrderedDict[str, MinutesPdf] = OrderedDict()
+        # A lock lives while someone holds or waits on it: nothing kept per session ever seen.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, session: str) -> asyncio.Lock:
+        lock = self._locks.get(session)
+        if lock is None:
+            lock = self._locks[session] = asyncio.Lock()
+        return lock
 
     def start(self) -> None:
         self._pool = self._new_pool()
@@ -398,7 +417,8 @@ class MinutesService:
     async def pdf(self, session: str, revision: str = "latest") -> MinutesPdf:
         """The final PDF once finalized: the latest signed copy (``revision="latest"``) or the
         finalized bytes (``"final"``), exactly as stored; else the draft at the current seq."""
-        async with self._locks.setdefault(session, asyncio.Lock()):
+        await self.engine.ensure(session)
+        async with self._lock(session):
             state = self.engine.state(session)
             if state.minutes_sha256:
                 return await (self._stored(session) if revision == "final" else self._latest_copy(session))
@@ -407,7 +427,7 @@ class MinutesService:
                 return MinutesPdf(data=hit[1], seq=hit[0], final=False)
             seq = state.seq
             data, seconds = await self.render(state, draft=True)
-            self._cache[session] = (seq, data)
+            _keep(self._cache, session, (seq, data))
             return MinutesPdf(data=data, seq=seq, final=False, render_seconds=seconds)
 
     async def _stored(self, session: str) -> MinutesPdf:
@@ -416,7 +436,7 @@ class MinutesService:
             state = self.engine.state(session)
             if stored is None:
                 raise RuntimeError(f"session {session}: minutes finalized but no PDF stored; run 'phienhop verify'")
-            self._final[session] = MinutesPdf(data=stored[1], seq=state.seq, final=True)
+            _keep(self._final, session, MinutesPdf(data=stored[1], seq=state.seq, final=True))
         return self._final[session]
 
     async def _latest_copy(self, session: str) -> MinutesPdf:
@@ -430,12 +450,14 @@ class MinutesService:
             revision, sha256, data = copies[-1]
             if revision != latest.revision or sha256 != latest.sha256:
                 raise RuntimeError(f"session {session}: signed copy {latest.revision} is not stored; run 'phienhop verify'")
-            hit = self._latest[session] = MinutesPdf(data=data, seq=state.seq, final=True, revision=revision)
+            hit = MinutesPdf(data=data, seq=state.seq, final=True, revision=revision)
+            _keep(self._latest, session, hit)
         return hit
 
     async def finalize(self, session: str, actor: Actor) -> CommandResult:
         """Render the final minutes once, seal them when a seal is configured, store the bytes and their hash in the log."""
-        async with self._locks.setdefault(session, asyncio.Lock()):
+        await self.engine.ensure(session)
+        async with self._lock(session):
             state = self.engine.state(session)
             check_finalize(state, actor)
             seq = state.seq
@@ -447,7 +469,7 @@ class MinutesService:
             result = await self.engine.finalize_minutes(
                 session, actor, data, hashlib.sha256(data).hexdigest(), seq, sealed_by=sealed_by
             )
-            self._final[session] = MinutesPdf(data=data, seq=result.seq, final=True)
+            _keep(self._final, session, MinutesPdf(data=data, seq=result.seq, final=True))
             self._cache.pop(session, None)
             return result
 
@@ -456,7 +478,8 @@ class MinutesService:
 
         Raises ``Refused`` (nothing stored) when the copy cannot be accepted.
         """
-        async with self._locks.setdefault(session, asyncio.Lock()):
+        await self.engine.ensure(session)
+        async with self._lock(session):
             state = self.engine.state(session)
             check_sign(state, actor)
             latest = await self._latest_copy(session)

@@ -64,6 +64,8 @@ SETTINGS = [
             click.FloatRange(min=0.1)),
     Setting("max_connections", "PHIENHOP_MAX_CONNECTIONS", 0, "open connections at most, HTTP and WebSocket (0: as many as the descriptor limit allows, less 64)",
             click.IntRange(min=0)),
+    Setting("evict_after", "PHIENHOP_EVICT_AFTER", 300.0, "seconds a closed session stays in memory after it was last used (it is read again from the database when needed)",
+            click.FloatRange(min=0)),
     Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "the log level (tokens never appear in the log, at any level)",
             click.Choice(LOG_LEVELS, case_sensitive=False)),
     Setting("no_sample", "PHIENHOP_NO_SAMPLE", False, "start with no agenda (sessions come from POST /api/sessions)", bool),
@@ -90,6 +92,7 @@ class Settings(msgspec.Struct):
     admin_token: str = _D["admin_token"]
     presence_debounce: float = _D["presence_debounce"]
     follower_backlog: int = _D["follower_backlog"]
+    evict_after: float = _D["evict_after"]
     request_timeout: float = _D["request_timeout"]
     max_connections: int = _D["max_connections"]
     seal_p12: str = _D["seal_p12"]

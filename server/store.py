@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import sqlite3
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -65,6 +66,9 @@ CREATE TABLE IF NOT EXISTS commands (
     seq INTEGER NOT NULL,
     PRIMARY KEY (session, actor, command_id)
 ) WITHOUT ROWID;
+-- Lazy loading: which sessions are closed, and a session's tokens, without reading every row.
+CREATE INDEX IF NOT EXISTS events_closed ON events (session) WHERE type = 'session.closed';
+CREATE INDEX IF NOT EXISTS tokens_session ON tokens (session);
 CREATE TABLE IF NOT EXISTS minutes (
     session TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
@@ -155,12 +159,18 @@ class SchemaError(RuntimeError):
 class Store:
     """The single writer connection and one reader connection on a WAL database."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        """``readonly``: reads only, and nothing written to the file (no schema, no WAL switch): for checking copies."""
         self.path = str(path)
+        self.readonly = readonly
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> "Store":
+        if self.readonly:
+            self._reader = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            self._lookup = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            return self
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._writer = await aiosqlite.connect(self.path, isolation_level=None)
         await self._writer.execute("PRAGMA journal_mode=WAL")
@@ -173,12 +183,18 @@ class Store:
         elif rows[0][0] > SCHEMA_VERSION:
             raise SchemaError(f"{self.path} has schema version {rows[0][0]}; this phienhop knows {SCHEMA_VERSION}")
         self._reader = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        # One primary-key lookup (a token of a session not in memory) is microseconds in WAL mode,
+        # never waits on the writer, and is asked for where no await is possible (resolving a token).
+        self._lookup = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
         return self
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
+        if getattr(self, "_lookup", None) is not None:
+            self._lookup.close()
+            self._lookup = None
         self._reader = self._writer = None
 
     async def commit(self, batch: Batch) -> None:
@@ -240,10 +256,15 @@ class Store:
             "SELECT hash FROM events WHERE session = ? AND seq = ?", (row.session, row.seq))
         return bool(found) and found[0][0] == row.hash
 
-    async def commands(self) -> list[CommandRow]:
-        rows = await self._reader.execute_fetchall(
-            "SELECT session, actor, command_id, digest, first_seq, last_seq, seq FROM commands")
-        return [CommandRow(*r) for r in rows]
+    async def commands(self, sessions: Iterable[str] | None = None) -> list[CommandRow]:
+        """The remembered commands, of every session or of ``sessions``."""
+        query = "SELECT session, actor, command_id, digest, first_seq, last_seq, seq FROM commands"
+        if sessions is None:
+            return [CommandRow(*r) for r in await self._reader.execute_fetchall(query)]
+        found: list[CommandRow] = []
+        for session in sessions:
+            found += [CommandRow(*r) for r in await self._reader.execute_fetchall(query + " WHERE session = ?", (session,))]
+        return found
 
     # -- reads: on the reader connection, never waiting on the writer's transaction ---------
 
@@ -256,11 +277,31 @@ class Store:
             "SELECT session, seq, type, data, hash FROM events WHERE session = ? AND seq > ? ORDER BY seq",
             (session, since),
         )
-        return [EventRow(r[0], r[1], r[2], bytes(r[3]), r[4]) for r in rows]
+        # A row edited by hand may hold TEXT where we write BLOBs: read it as its bytes, so the
+        # chain check reports the change instead of failing on the type.
+        return [EventRow(r[0], r[1], r[2], r[3].encode() if isinstance(r[3], str) else bytes(r[3]), r[4]) for r in rows]
 
-    async def tokens(self) -> list[TokenRow]:
-        rows = await self._reader.execute_fetchall("SELECT hash, session, role, subject FROM tokens")
-        return [TokenRow(*r) for r in rows]
+    async def closed_sessions(self) -> set[str]:
+        """The sessions whose log has a ``session.closed`` (from the partial index, not the rows)."""
+        rows = await self._reader.execute_fetchall("SELECT session FROM events WHERE type = 'session.closed'")
+        return {r[0] for r in rows}
+
+    async def tokens(self, sessions: Iterable[str] | None = None) -> list[TokenRow]:
+        """Every token row, or those of ``sessions`` (the admin's session is ``""``)."""
+        if sessions is None:
+            rows = await self._reader.execute_fetchall("SELECT hash, session, role, subject FROM tokens")
+            return [TokenRow(*r) for r in rows]
+        found: list[TokenRow] = []
+        for session in sessions:
+            rows = await self._reader.execute_fetchall(
+                "SELECT hash, session, role, subject FROM tokens WHERE session = ?", (session,))
+            found += [TokenRow(*r) for r in rows]
+        return found
+
+    def token_now(self, hash: str) -> TokenRow | None:
+        """The token row with this hash, read at once (no await): for sessions not held in memory."""
+        row = self._lookup.execute("SELECT hash, session, role, subject FROM tokens WHERE hash = ?", (hash,)).fetchone()
+        return TokenRow(*row) if row else None
 
     async def ballots(self, session: str) -> list[BallotRow]:
         rows = await self._reader.execute_fetchall(

@@ -23,10 +23,10 @@ def _existing(db: str) -> str:
     return db
 
 
-async def verify(db: str, session: str) -> tuple[list[str], str]:
-    """Problems found in ``session`` (each naming a seq), and a one-line summary."""
+async def verify(db: str, session: str, readonly: bool = False) -> tuple[list[str], str]:
+    """Problems found in ``session`` (each naming a seq), and a one-line summary; ``readonly``: write nothing to ``db``."""
     _existing(db)
-    store = await Store(db).open()
+    store = await Store(db, readonly=readonly).open()
     try:
         rows = await store.events(session)
         if not rows:
@@ -109,7 +109,7 @@ async def offline_minutes(db: str, session: str) -> tuple[bytes, bool]:
         engine = Engine(store, _Nowhere(), PollKeys(None))
         await engine.start(require_keys=False)  # offline: reads only, opens no ballot box
         try:
-            if session not in engine.states:
+            if not await engine.ensure(session):
                 raise LookupError(f"no session '{session}' in {db}")
             pdf = await MinutesService(engine).pdf(session)  # not started: renders in this process
         finally:

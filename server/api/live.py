@@ -113,7 +113,7 @@ async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
     principal, code, reason = _authorize(hello, session_id)
     if principal is None:
         return await _refuse(send, code, reason)
-    if session_id not in engine.states:
+    if not await engine.ensure(session_id):  # loads a closed session on first touch
         return await _refuse(send, CLOSE_UNKNOWN_SESSION, f"no session '{session_id}'")
     raw_since = hello.query_params.get("since", "0")
     # ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '٣' (which int() reads as 3).

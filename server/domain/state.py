@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import OrderedDict
 from fractions import Fraction
 
 import msgspec
@@ -167,19 +168,27 @@ class _Index(msgspec.Struct):
     items: dict[str, Item]
 
 
-_indexes: dict[int, tuple[Agenda, _Index]] = {}
+INDEXES_KEPT = 64  # agendas indexed at once: the sessions in use; an older one is re-indexed when asked
+_indexes: OrderedDict[int, tuple[Agenda, _Index]] = OrderedDict()
 
 
 def _index(agenda: Agenda) -> _Index:
     # Agendas are frozen, so an index per agenda object stays valid; keyed by id() with the
-    # agenda kept alive beside it so the id cannot be reused.
-    hit = _indexes.get(id(agenda))
+    # agenda kept alive beside it so the id cannot be reused. Least recently used go first, so
+    # sessions let go of (and their agendas) are not kept alive here.
+    key = id(agenda)
+    hit = _indexes.get(key)
     if hit is None or hit[0] is not agenda:
         index = _Index(
             people={p.id: p for p in agenda.people},
             points={p.id: p for p in agenda.points},
             items={i.id: i for i in agenda.items},
         )
-        _indexes[id(agenda)] = (agenda, index)
+        _indexes[key] = (agenda, index)
+        _indexes.move_to_end(key)
+        while len(_indexes) > INDEXES_KEPT:
+            _indexes.popitem(last=False)
         return index
+    if len(_indexes) > 1:
+        _indexes.move_to_end(key)
     return hit[1]

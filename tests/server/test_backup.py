@@ -1,0 +1,116 @@
+"""phienhop backup and restore against a running server: the restored copy serves the same sessions and bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..e2e import script
+from ..support import ADMIN, ROOT, Server, small_agenda
+
+
+def phienhop(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "phienhop.server.cli", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _minutes(server: Server, session: str) -> bytes:
+    r = server.http.get(f"/api/sessions/{session}/minutes.pdf", headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+def test_a_backup_taken_while_serving_restores_to_the_same_sessions_and_minutes(tmp_path):
+    """Backup during a live secret poll, restore with the key copy: same snapshots, same final PDF bytes, the poll still closes."""
+    live_dir, safe_dir, keys_dir = tmp_path / "live", tmp_path / "backups", tmp_path / "elsewhere"
+    live_dir.mkdir()
+    server = Server(live_dir / "phienhop.db", "--no-sample").start()
+    try:
+        done, running = server.create(small_agenda()), server.create(small_agenda())
+        script.whole(done)
+        done.ok(done.secretary, type="minutes.finalize")
+        final = _minutes(server, done.id)
+        script.opening(running)
+        running.ok(running.chair, type="item.end", item="khai-mac")
+        running.ok(running.chair, type="item.start", item="du-thao")
+        answer = running.ok(running.chair, type="poll.open", item="du-thao",
+                            spec={"method": "yes-no-abstain", "ballot": "secret", "rule": "simple"})
+        poll = next(e["poll"] for e in answer["events"] if e["type"] == "poll.opened")
+        running.ok(running.person("tv-1"), type="vote.cast", poll=poll, choice="yes")
+        before = {s.id: s.snapshot() for s in (done, running)}
+
+        made = phienhop("backup", "--db", str(server.db), str(safe_dir / "b.db"), "--keys", str(keys_dir / "b.keys"))
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert made.stdout.splitlines()[-1] == f"backup {safe_dir / 'b.db'}: 2 session(s) verified"
+        assert f"note: key file copied to {keys_dir / 'b.keys'} (secret polls open: {running.id}/{poll})" in made.stdout
+        assert sorted(os.listdir(safe_dir)) == ["b.db"]  # no key file, WAL or part file beside the copy
+        assert oct((keys_dir / "b.keys").stat().st_mode & 0o777) == "0o600"
+        running.ok(running.person("tv-2"), type="vote.cast", poll=poll, choice="no")  # after the backup: not in it
+    finally:
+        server.stop()
+
+    restored_db = tmp_path / "restored" / "phienhop.db"
+    put = phienhop("restore", str(safe_dir / "b.db"), "--db", str(restored_db), "--keys", str(keys_dir / "b.keys"))
+    assert put.returncode == 0, put.stdout + put.stderr
+    assert put.stdout.splitlines()[-1] == f"restored {safe_dir / 'b.db'} to {restored_db}: 2 session(s) verified"
+    again = Server(restored_db, "--no-sample").start()
+    try:
+        for s in (done, running):
+            s.server = again
+            after = s.snapshot()
+            assert (after["seq"], after["state"]["head"]) == (before[s.id]["seq"], before[s.id]["state"]["head"])
+        restored_pdf = _minutes(again, done.id)
+        assert restored_pdf == final
+        assert hashlib.sha256(restored_pdf).hexdigest() == before[done.id]["state"]["minutes_sha256"]
+        running.ok(running.person("tv-2"), type="vote.cast", poll=poll, choice="no")  # the key came back: still countable
+        closed = running.ok(running.chair, type="poll.close", poll=poll)
+        result = next(e for e in closed["events"] if e["type"] == "poll.closed")
+        assert (result["counts"]["yes"], result["counts"]["no"]) == (1, 1)
+    finally:
+        again.stop()
+    for s in (done, running):
+        checked = phienhop("verify", s.id, "--db", str(restored_db))
+        assert checked.returncode == 0, checked.stdout
+
+
+def test_the_key_copy_is_refused_beside_the_database_copy(tmp_path):
+    """--keys in the copy's own directory exits 2 saying to keep the two apart, and writes nothing."""
+    db = tmp_path / "x.db"
+    db.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    out = tmp_path / "copies" / "b.db"
+    done = phienhop("backup", "--db", str(db), str(out), "--keys", str(out.parent / "b.keys"))
+    assert done.returncode == 2
+    assert done.stderr == (f"phienhop: {out.parent / 'b.keys'} is in the same directory as the copy {out}: keep the key file "
+                           "apart from the database (other media, other hands); give --keys a path elsewhere\n")
+    assert not out.parent.exists() or os.listdir(out.parent) == []
+
+
+def test_restore_never_overwrites_a_database(tmp_path):
+    """restore onto an existing database exits 2, names what to move aside, and leaves it as it was."""
+    fixture = Path(__file__).parent / "fixtures" / "log-v1.db"
+    target = tmp_path / "x.db"
+    target.write_bytes(b"not yet moved aside")
+    done = phienhop("restore", str(fixture), "--db", str(target))
+    assert done.returncode == 2
+    assert done.stderr == (f"phienhop: {target} exists: stop the server and move the database (and its -wal, -shm, .keys "
+                           "files) aside first; restore never overwrites\n")
+    assert target.read_bytes() == b"not yet moved aside"
+
+
+def test_a_damaged_backup_is_reported_and_not_restored(tmp_path):
+    """A copy whose event row was changed fails its check (exit 1, the seq named) and restore refuses it."""
+    import sqlite3
+
+    copy = tmp_path / "b.db"
+    copy.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE events SET data = replace(data, 'Ghi chú 1', 'Ghi chú 9') WHERE type = 'note.recorded'")
+    target = tmp_path / "restored.db"
+    done = phienhop("restore", str(copy), "--db", str(target))
+    assert done.returncode == 1
+    assert "hash mismatch (the row was changed)" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"backup {copy}: 1 problem(s); do not rely on it"
+    assert not target.exists()
