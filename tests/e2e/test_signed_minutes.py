@@ -246,3 +246,25 @@ def test_signing_before_final_is_refused(srv, pki):
     r = upload(session, session.chair, pki.chair.sign(draft, "Som"))
     assert (r.status_code, r.json()) == (409, {"error": "minutes.not_final",
                                                "detail": "minutes.sign: the minutes are not final yet; the secretary finalizes them first"})
+
+
+def test_a_wrong_seal_passphrase_stops_serve_and_names_the_file(pki, tmp_path):
+    """serve refuses to start (exit 2) when the seal cannot be opened; the passphrase is not printed."""
+    import os
+    import sys
+
+    from tests.support import ROOT
+
+    env = {**os.environ, "PHIENHOP_SEAL_P12": str(pki.seal_p12), "PHIENHOP_SEAL_PASSPHRASE": "sai mật khẩu",
+           "PHIENHOP_ADMIN_TOKEN": ADMIN}
+    env.pop("PHIENHOP_SEAL_PASSPHRASE_FILE", None)
+    result = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(tmp_path / "x.db"),
+                             "--port", "0", "--no-sample"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("phienhop: cannot open the seal's PKCS#12 file (wrong passphrase?)")
+    assert "sai mật khẩu" not in result.stderr + result.stdout
+    missing = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "serve", "--db", str(tmp_path / "x.db"),
+                              "--port", "0", "--no-sample", "--seal-p12", str(tmp_path / "none.p12")],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2, f"phienhop: seal file {tmp_path / 'none.p12'}: No such file or directory (set --seal-p12 / PHIENHOP_SEAL_P12)")
