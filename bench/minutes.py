@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SEQ = re.compile(r'"seq":(\d+)')
-TOGGLED = "nguyen-thi-hong"  # never marked by the reference script: re-marking them changes nothing else
+TOGGLED = "nguyen-thi-hong"  # not marked by the reference script (the close records them absent): nothing else changes
 
 
 # -- the follower process ---------------------------------------------------------------------------
@@ -163,7 +163,9 @@ class Toggler:
     def __init__(self, session) -> None:
         self.session = session
         self.sent: dict[int, float] = {}  # seq -> monotonic time just before the POST
-        self.absent = False
+        # Start from their mark now (absent once the session has closed): each send must change it.
+        mark = session.snapshot(session.secretary)["state"]["attendance"].get(TOGGLED)
+        self.absent = bool(mark and mark["status"] == "absent")
 
     def send(self) -> int:
         self.absent = not self.absent
