@@ -204,7 +204,7 @@ def test_a_json_agenda_with_a_byte_order_mark_is_created_by_post(srv):
 def create_cli(srv, agenda: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "phienhop.server.cli", "create", str(agenda), "--server", srv.base, "--admin-token", ADMIN],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=agenda.parent, capture_output=True, text=True, timeout=60,  # the links CSV is written here
     )
 
 

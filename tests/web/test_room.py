@@ -346,3 +346,31 @@ def test_every_page_passes_axe_at_both_sizes(room, browser):
         page.goto(f"{room.srv.base}{path}")
         page.wait_for_load_state("networkidle")
         check_axe(page, path)
+
+
+def test_the_secretary_sees_who_spoke_and_a_preview_stale_only_after_a_change(room):
+    """The who-spoke timeline lists each grant; a point coming online does not mark the preview stale, a conclusion does."""
+    s = room.session
+    room.ok(type="session.open")
+    room.ok(type="item.start", item="khai-mac")
+    secretary = room.open(s.secretary, "secretary")
+    refresh = secretary.locator(".preview-box button")
+    expect(refresh).to_have_text("Cập nhật bản xem trước")
+    expect(secretary.locator("#timeline")).to_contain_text("Chưa có ai phát biểu.")
+    request = room.ok(s.person("to-lam"), type="speaker.request", item="khai-mac")["events"][0]["request"]
+    room.ok(type="speaker.grant", request=request)
+    expect(secretary.locator("#timeline li")).to_have_count(1)
+    expect(secretary.locator("#timeline li b")).to_have_text("Tô Lâm — Điểm cầu Bộ Công an")
+    refresh.click()
+    expect(refresh).to_have_text("Cập nhật bản xem trước")
+    point = room.open(s.point("bo-y-te"), "point")  # point.online: nothing in the minutes changes
+    point.wait_for_function("window.phienhop.live.state.online_points.includes('bo-y-te')")
+    seq = s.snapshot()["seq"]
+    secretary.wait_for_function(f"window.phienhop.live.seq >= {seq}")  # the secretary has seen point.online
+    assert s.events(since=seq - 1)[-1]["type"] == "point.online"
+    expect(refresh).to_have_text("Cập nhật bản xem trước")
+    room.ok(type="conclusion.record", item="khai-mac", text="Khai mạc xong.")
+    expect(refresh).to_have_text("Có thay đổi mới — cập nhật bản xem trước")
+    expect(secretary.locator('[data-item="khai-mac"] .conclusion-text')).to_have_text("Khai mạc xong.")
+    shoot(secretary, "room-secretary", fold=True)
+    point.close()

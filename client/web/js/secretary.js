@@ -178,8 +178,11 @@ function build(live) {
       if (!value) return conclusion.focus();
       if (await act(live, { type: "conclusion.record", item: item.id, text: value }, e.currentTarget)) conclusion.value = "";
     } }, t("conclusion.add"));
-    ed.conclusionForm = h("div", { class: "stack conclusion-form" },
-      h("label", { for: conclusion.id }, t("conclusion.save")), conclusion, h("div", { class: "row" }, record));
+    // Folded away until needed: open for the item in progress, a click away for the others.
+    ed.conclusionForm = h("details", { class: "conclusion-form" },
+      h("summary", { "data-i18n": "conclusion.save" }, t("conclusion.save")),
+      h("div", { class: "stack" }, h("label", { for: conclusion.id, class: "sr-only" }, `${t("conclusion.save")}: ${item.title}`),
+        conclusion, h("div", { class: "row" }, record)));
     ed.li = h("li", { "data-item": item.id },
       h("div", { class: "item-head" }, h("h3", { class: "item-title" }, h("span", { class: "item-no" }, `${i + 1}.`), item.title), ed.meta),
       ed.others,
@@ -275,6 +278,7 @@ function render(live, events) {
       ? [h("h4", {}, t("conclusion")), h("ul", {}, conclusions.map((c) => h("li", { class: "conclusion-text" }, c.text)))]
       : null);
     ed.conclusionForm.hidden = s.status === "scheduled" || !!s.minutes_sha256;
+    if (st.status === "active" && !ed.opened) { ed.conclusionForm.open = true; ed.opened = true; }
     renderOthers(item.id);
     showState(item.id);
   }
