@@ -33,6 +33,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 log = logging.getLogger("phienhop.guard")
 
+REFUSED_LINGER = 1.0  # seconds a refused connection is read and dropped before it is closed
 RESERVED_DESCRIPTORS = 64  # kept free of client sockets: SQLite files, the render worker's pipes, logs, keys
 
 
@@ -93,6 +94,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
+        self._refused = False
         super().connection_made(transport)
         limits = self.limits
         # uvicorn's own set of open connections: HTTP ones, and WebSockets once upgraded.
@@ -101,8 +103,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             if victim is None:
                 limits.refused += 1
                 log.warning("connection refused: %d connections open (the cap)", limits.max_connections)
+                # Answer, then stop sending but read (and drop) the request a moment longer: closing
+                # with its bytes unread would reset the connection and lose the 503 on the way.
+                self._refused = True
+                self.connections.discard(self)
                 transport.write(_FULL)
-                transport.close()
+                if transport.can_write_eof():
+                    transport.write_eof()
+                self.loop.call_later(REFUSED_LINGER, transport.close)
                 return
             limits.evicted += 1
             victim._drop(None)
@@ -130,6 +138,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.transport.close()
         # Gone from the count now, not when the loop gets to connection_lost: the next one may take its place.
         self.connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -127,3 +127,42 @@ def test_prlimit_is_what_the_server_runs_under(limited):
         # prlimit execs the server: the pid is the server's own.
         line = next(l for l in limits.splitlines() if l.startswith("Max open files"))
         assert line.split()[3:5] == [str(DESCRIPTORS), str(DESCRIPTORS)]
+
+
+async def test_past_the_cap_with_nobody_waiting_a_newcomer_gets_503(tmp_path):
+    """20 live followers fill a 20-connection cap: the next request is 503 server.busy; once one leaves, 200."""
+    import websockets
+
+    from tests.support import small_agenda
+
+    srv = Server(tmp_path / "phienhop.db", env={"PHIENHOP_MAX_CONNECTIONS": "20"}).start()
+    followers = []
+    try:
+        s = srv.create(small_agenda())
+        srv._close_client()  # its keep-alive connection would count too
+        for _ in range(20):
+            ws = await websockets.connect(f"{srv.ws}/api/sessions/{s.id}/live?since=0&token={s.public}")
+            assert '"session.created"' in await asyncio.wait_for(ws.recv(), 30)
+            followers.append(ws)
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = await asyncio.wait_for(reader.read(), 30)
+        writer.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0] == b"HTTP/1.1 503 Service Unavailable"
+        assert body == b'{"error":"server.busy","detail":"too many connections; try again in a moment"}'
+        await followers.pop().close()
+        async with httpx.AsyncClient(base_url=srv.base, timeout=30) as client:
+            for _ in range(100):  # the follower's socket is released when the server sees it close
+                try:
+                    r = await client.get("/health", headers={"Connection": "close"})
+                    if r.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)  # polling for the released place
+        assert r.json() == {"status": "ok"}
+    finally:
+        for ws in followers:
+            await ws.close()
+        srv.kill()
