@@ -24,8 +24,8 @@ import msgspec
 from .domain import Actor, Context, Decision, DomainError, NotFound, Role, apply, decide
 from .domain.agenda import Agenda, Ballot as BallotKind
 from .domain.commands import CastVote, OpenPoll
-from .domain.events import Event, PollClosed, PollOpened, SessionCreated, decode, encode
-from .domain.polls import CHOICES, apply_ballot, box_weight
+from .domain.events import DeputyAssigned, Event, PollClosed, PollOpened, SessionCreated, decode, encode
+from .domain.polls import CHOICES, apply_ballot, box_weight, member_voted_for
 from .domain.presence import presence_change
 from .domain.records import CheckedCopy, RenderedMinutes, finalize, sign
 from .domain.registry import Ballot
@@ -61,6 +61,7 @@ class CommandResult(msgspec.Struct):
     seq: int
     events: list[msgspec.Raw]
     receipt: str | None = None
+    link: str | None = None  # deputy.assign: the deputy's join link (the API puts the base URL before it)
 
 
 class CreatedSession(msgspec.Struct):
@@ -398,7 +399,9 @@ class Engine:
                         return None
             receipt = None
             if isinstance(command, CastVote) and actor.person:
-                receipt = self.keys.receipt(session, command.poll, actor.person, command.choice.value)
+                # Each member's vote has its own receipt, whoever casts it (a proxy holder, a deputy).
+                member = member_voted_for(state, actor, command)
+                receipt = self.keys.receipt(session, command.poll, member, command.choice.value)
             ctx = Context(now=self.now(state), ballot_key=receipt_hash(receipt) if receipt else None)
             decision: Decision = decide(state, actor, command, ctx)
             if isinstance(command, OpenPoll):
@@ -423,7 +426,13 @@ class Engine:
             if key is not None:
                 first = job.events[0][1].seq if job.events else state.seq + 1
                 batch.commands.append(CommandRow(session, key[1], key[2], digest, first, state.seq, state.seq))
-            return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None)
+            link = None
+            for event in decision.events:
+                if isinstance(event, DeputyAssigned):  # the deputy's own token, stored (hashed) with the event
+                    token = new_token()
+                    batch.tokens.append(TokenRow(token_hash(token), session, Role.PERSON.value, event.deputy))
+                    link = f"/join/{token}"
+            return CommandResult(seq=state.seq, events=[], receipt=receipt if decision.receipt else None, link=link)
 
         result: CommandResult = await self._submit(_Job(session), prepare)
         return result

@@ -124,7 +124,10 @@ async def post_command(
     check_command_text(data)
     if isinstance(data, FinalizeMinutes):  # its decision needs the rendered PDF's hash
         return await request.app.state.minutes.finalize(session_id, request.user.actor)
-    return await engine.command(session_id, request.user.actor, data)
+    result = await engine.command(session_id, request.user.actor, data)
+    if result.link:
+        result.link = request.app.state.settings.base_url + result.link
+    return result
 
 
 def explain_invalid(errors: list[dict]) -> tuple[str, str]:

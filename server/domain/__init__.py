@@ -5,7 +5,7 @@ No I/O here: no litestar, aiosqlite, websockets or weasyprint imports.
 
 from __future__ import annotations
 
-from . import attendance, items, polls, presence, records, session, speakers  # noqa: F401  (registers)
+from . import attendance, deputies, hands, items, polls, presence, proxies, records, session, speakers  # noqa: F401  (registers)
 from .actor import Actor, Role
 from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from .events import Event, SessionCreated

@@ -28,6 +28,7 @@ class Method(enum.Enum):
 class Ballot(enum.Enum):
     NAMED = "named"
     SECRET = "secret"
+    HANDS = "hands"  # a show of hands: the chair enters the counts
 
 
 class Rule(enum.Enum):
@@ -62,6 +63,7 @@ class SessionInfo(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     quorum: str = "1/2"
     # The "Nơi nhận" (recipients) block of the minutes, one line each ("Như thành phần dự họp").
     recipients: Annotated[list[str], msgspec.Meta(max_length=MAX_RECIPIENTS)] = []
+    deputies_vote: bool = False  # may a deputy (người dự thay) vote for the absent member?
 
 
 class Point(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -84,6 +86,7 @@ class Item(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     title: Text
     presenter: str = ""
     duration_min: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 15
+    speech_min: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None  # each speaker's time on this item
     draft: str = ""
     draft_text: str = ""  # the draft's content, filled in by the loader (or sent inline)
     poll: PollSpec | None = None

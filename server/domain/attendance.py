@@ -58,15 +58,28 @@ def mark(state: SessionState, actor: Actor, cmd: MarkAttendance, ctx: Context):
 @applies(AttendanceMarked)
 def marked(state: SessionState, event: AttendanceMarked) -> None:
     state.attendance[event.person] = Mark(status=event.status, point=event.point, reason=event.reason, at=event.at)
-    person = state.person(event.person)
-    if person is not None and person.voting:
-        present = event.status is not Status.ABSENT
-        if present == (event.person in state.present_voters):
-            return
-        if present:
-            state.present_voters.add(event.person)
-        else:
-            state.present_voters.discard(event.person)
-        for poll in state.polls.values():  # a voter who leaves still counts in an open poll's 'of'
-            if poll.status is PollStatus.OPEN and event.person in poll.voters:
-                poll.gone += -1 if present else 1
+    deputy = state.deputies.get(event.person)
+    refresh_voter(state, deputy.person if deputy else event.person)
+
+
+def refresh_voter(state: SessionState, member_id: str) -> None:
+    """Keep ``present_voters`` true for one member: here in person, or by a deputy who may vote.
+
+    Open polls' ``gone`` (voters not present now) follows, so a vote's 'of' stays a count.
+    """
+    person = state.person(member_id)
+    if person is None or not person.voting:
+        return
+    present = state.is_present(member_id)
+    if not present and state.agenda.session.deputies_vote:
+        deputy = state.deputy_for(member_id)
+        present = deputy is not None and state.is_present(deputy.id)
+    if present == (member_id in state.present_voters):
+        return
+    if present:
+        state.present_voters.add(member_id)
+    else:
+        state.present_voters.discard(member_id)
+    for poll in state.polls.values():  # a voter who leaves still counts in an open poll's 'of'
+        if poll.status is PollStatus.OPEN and member_id in poll.voters:
+            poll.gone += -1 if present else 1

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import msgspec
 
-from .agenda import PollSpec
+from .agenda import Id, PollSpec, Text
 from .events import Choice, Status
 
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Long = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+Short = Annotated[str, msgspec.Meta(max_length=500)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
 CommandId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -54,10 +56,12 @@ class MarkAttendance(Command, **_tag("attendance.mark")):
 class RequestSpeaker(Command, **_tag("speaker.request")):
     item: Ref
     person: Ref | None = None
+    point_of_order: bool = False  # ý kiến về thủ tục: ahead of the queue, first-come among points of order
 
 
 class GrantSpeaker(Command, **_tag("speaker.grant")):
     request: Ref
+    limit_s: Annotated[int, msgspec.Meta(ge=10, le=7200)] | None = None  # default: the item's speech_min
 
 
 class FinishSpeaker(Command, **_tag("speaker.finish")):
@@ -80,6 +84,61 @@ class ClosePoll(Command, **_tag("poll.close")):
 class CastVote(Command, **_tag("vote.cast")):
     poll: Ref
     choice: Choice
+    for_: Ref | None = msgspec.field(default=None, name="for")  # the member represented (proxy); default: the caller
+
+
+class HandCounts(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    yes: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
+    no: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
+    abstain: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
+
+
+class RecordHands(Command, **_tag("poll.record_hands")):
+    poll: Ref
+    counts: HandCounts
+
+
+class NewItem(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """An item added during the session: the agenda's item fields, the draft as text."""
+
+    id: Id
+    title: Text
+    presenter: str = ""
+    duration_min: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 15
+    speech_min: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None
+    draft_text: Annotated[str, msgspec.Meta(max_length=1_000_000)] = ""
+    poll: PollSpec | None = None
+
+
+class AddItem(Command, **_tag("item.add")):
+    item: NewItem
+    after: Ref | None = None  # default: after the last item
+
+
+class MoveItem(Command, **_tag("item.move")):
+    item: Ref
+    after: Ref | None  # null: first
+
+
+class DeferItem(Command, **_tag("item.defer")):
+    item: Ref
+    reason: Reason
+
+
+class AssignDeputy(Command, **_tag("deputy.assign")):
+    person: Ref
+    name: Text
+    position: Short = ""
+
+
+class GrantProxy(Command, **_tag("proxy.grant")):
+    grantor: Ref = msgspec.field(name="from")
+    holder: Ref = msgspec.field(name="to")
+
+
+class RevokeProxy(Command, **_tag("proxy.revoke")):
+    grantor: Ref = msgspec.field(name="from")
+    holder: Ref = msgspec.field(name="to")
 
 
 class RecordNote(Command, **_tag("note.record")):
@@ -113,6 +172,13 @@ AnyCommand = (
     | RecordNote
     | RecordConclusion
     | FinalizeMinutes
+    | AddItem
+    | MoveItem
+    | DeferItem
+    | AssignDeputy
+    | GrantProxy
+    | RevokeProxy
+    | RecordHands
 )
 
 COMMAND_TYPES: tuple[str, ...] = tuple(c.__struct_config__.tag for c in AnyCommand.__args__)

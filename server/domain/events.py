@@ -20,7 +20,7 @@ from typing import Any, Callable, ClassVar
 
 import msgspec
 
-from .agenda import Agenda, PollSpec
+from .agenda import Agenda, Item, PollSpec
 
 
 class Status(enum.Enum):
@@ -79,6 +79,45 @@ class ItemEnded(Event, **_tag("item.ended")):
     item: str
 
 
+class ItemAdded(Event, **_tag("item.added")):
+    """An item added during the session, placed after ``after`` (None: first)."""
+
+    item: Item
+    after: str | None = None
+
+
+class ItemMoved(Event, **_tag("item.moved")):
+    item: str
+    after: str | None = None  # None: first
+
+
+class ItemDeferred(Event, **_tag("item.deferred")):
+    item: str
+    reason: str
+
+
+class DeputyAssigned(Event, **_tag("deputy.assigned")):
+    """``deputy`` (a new person id, with its own join link) attends for the absent member ``person``."""
+
+    deputy: str
+    person: str
+    name: str
+    position: str = ""
+    by: str = ""
+
+
+class ProxyGranted(Event, **_tag("proxy.granted")):
+    grantor: str = msgspec.field(name="from")
+    holder: str = msgspec.field(name="to")
+    by: str = ""
+
+
+class ProxyRevoked(Event, **_tag("proxy.revoked")):
+    grantor: str = msgspec.field(name="from")
+    holder: str = msgspec.field(name="to")
+    by: str = ""
+
+
 class AttendanceMarked(Event, **_tag("attendance.marked")):
     person: str
     status: Status
@@ -93,14 +132,20 @@ class SpeakerRequested(Event, **_tag("speaker.requested")):
     person: str | None = None
     point: str | None = None
     by: str = ""
+    point_of_order: bool = False
 
 
 class SpeakerGranted(Event, **_tag("speaker.granted")):
     request: str
+    limit_s: int | None = None  # the speaking time given, in seconds; None: no limit
 
 
 class SpeakerFinished(Event, **_tag("speaker.finished")):
+    """The floor given back; ``spoken_s`` and ``overrun_s`` (beyond ``limit_s``) are whole seconds."""
+
     request: str
+    spoken_s: int | None = None
+    overrun_s: int | None = None
 
 
 class SpeakerWithdrawn(Event, **_tag("speaker.withdrawn")):
@@ -119,7 +164,10 @@ class PollOpened(Event, **_tag("poll.opened")):
 
 
 class VoteCast(Event, **_tag("vote.cast")):
-    """One vote counted. ``choice`` and ``weight`` only for named ballots."""
+    """One vote counted for ``person``. ``choice`` and ``weight`` only for named ballots.
+
+    ``by`` names who cast it when not the member themself: a proxy holder or a deputy.
+    """
 
     poll: str
     person: str
@@ -127,11 +175,21 @@ class VoteCast(Event, **_tag("vote.cast")):
     of: int  # heads entitled right now
     choice: Choice | None = None
     weight: int | None = None
+    by: str | None = None
 
 
-class RollEntry(msgspec.Struct, frozen=True):
+class HandsRecorded(Event, **_tag("poll.hands_recorded")):
+    """A show of hands as the chair counted it (heads per choice); a new count replaces the last."""
+
+    poll: str
+    counts: dict[str, int]
+    present: int  # heads entitled to vote when counted
+
+
+class RollEntry(msgspec.Struct, frozen=True, omit_defaults=True):
     person: str
     choice: Choice
+    by: str | None = None  # the proxy holder or deputy who cast it, if not the member
 
 
 class PollClosed(Event, **_tag("poll.closed")):
@@ -219,6 +277,13 @@ AnyEvent = (
     | MinutesSigned
     | PointOnline
     | PointOffline
+    | ItemAdded
+    | ItemMoved
+    | ItemDeferred
+    | DeputyAssigned
+    | ProxyGranted
+    | ProxyRevoked
+    | HandsRecorded
 )
 
 Upcast = Callable[[dict[str, Any]], dict[str, Any]]

@@ -1,4 +1,11 @@
-"""Polls on drafts: quorum to open, one vote per present member, rules that decide the outcome."""
+"""Polls on drafts: quorum to open, one vote per member, rules that decide the outcome.
+
+A member's vote is cast by the member, by the holder of their standing proxy (``for``), or
+by their deputy where ``deputies_vote`` allows; whoever casts it, it is one vote for that
+member, counted with the member's weight, never twice. "Entitled" members are those who can
+vote now: present (in person or by a voting deputy), represented by a present proxy holder,
+or already voted.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ def outcome(rule: Rule, counts: dict[str, int], members: int, present: int) -> O
     elif rule is Rule.TWO_THIRDS_OF_MEMBERS:
         adopted = 3 * yes >= 2 * members  # "at least two thirds"
     else:  # pragma: no cover - the enum is closed
-        raise Invalid("poll.rule", f"unknown rule '{rule}'")
+        raise Invalid("poll.rule", f"unknown rule '{rule}'", {"action": "unknown"})
     return Outcome.ADOPTED if adopted else Outcome.REJECTED
 
 
@@ -43,9 +50,45 @@ def _poll_of(state: SessionState, poll_id: str) -> PollState:
     return poll
 
 
-def _entitled(state: SessionState, poll: PollState | None = None) -> list[str]:
-    voters = poll.voters if poll else set()
-    return [p.id for p in state.agenda.people if p.voting and (state.is_present(p.id) or p.id in voters)]
+def entitled(state: SessionState, poll: PollState | None = None) -> list[str]:
+    """Voting members who can vote now (see the module), in agenda order."""
+    can = state.present_voters | state.represented() | (poll.voters if poll else set())
+    return [p.id for p in state.agenda.people if p.voting and p.id in can]
+
+
+_entitled = entitled
+
+
+def member_voted_for(state: SessionState, actor: Actor, cmd: CastVote) -> str | None:
+    """The member whose vote ``cmd`` casts: ``for``, a deputy's member, or the caller (no checks)."""
+    deputy = state.deputies.get(actor.person or "")
+    if deputy is not None:
+        return deputy.person
+    return cmd.for_ or actor.person
+
+
+def _voter(state: SessionState, actor: Actor, cmd: CastVote) -> tuple[str, str | None]:
+    """(member, by): whose vote this is and who casts it if not the member; raises why not."""
+    me = actor.person
+    deputy = state.deputies.get(me)
+    if deputy is not None:
+        if not state.agenda.session.deputies_vote:
+            raise Forbidden("vote.deputy", "vote.cast: a deputy does not vote in this session (deputies_vote = false)", {"action": "vote.cast"})
+        if cmd.for_ not in (None, me, deputy.person):
+            raise Forbidden("vote.not_proxy", f"vote.cast: '{cmd.for_}' has not given '{me}' a proxy", {"action": "vote.cast"})
+        member = state.person(deputy.person)
+        if not member.voting:
+            raise Forbidden("vote.not_member", f"vote.cast: '{member.id}' has no vote in this committee", {"action": "vote.cast"})
+        return member.id, me
+    if cmd.for_ is not None and cmd.for_ != me:
+        proxy = state.proxies.get(cmd.for_)
+        if proxy is None or proxy.holder != me:
+            raise Forbidden("vote.not_proxy", f"vote.cast: '{cmd.for_}' has not given '{me}' a proxy", {"action": "vote.cast"})
+        return cmd.for_, me
+    person = state.person(me)
+    if person is None or not person.voting:
+        raise Forbidden("vote.not_member", f"vote.cast: '{me}' has no vote in this committee", {"action": "vote.cast"})
+    return me, None
 
 
 @decides(OpenPoll)
@@ -66,6 +109,8 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
         weights = sorted({p.weight for p in state.voting_members()})
         raise Invalid("poll.secret_weights", f"poll.open: {unequal}",
                       {"action": "poll.open", "item": cmd.item, "min_weight": weights[0], "max_weight": weights[-1]})
+    if spec.ballot is BallotKind.HANDS and any(p.weight != 1 for p in state.voting_members()):
+        raise Conflict("poll.hands_weighted", "poll.open: a show of hands counts heads, and this committee's votes are weighted; use a named or secret ballot", {"action": "poll.open", "item": cmd.item})
     members = len(state.voting_members())
     present = len(_entitled(state))
     needed = quorum_needed(members, state.quorum)
@@ -88,31 +133,42 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
 def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if actor.person is None:
         raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token", {"action": "vote.cast", "role": actor.role.value})
-    person = state.person(actor.person)
-    if person is None or not person.voting:
-        raise Forbidden("vote.not_member", f"vote.cast: '{actor.person}' has no vote in this committee", {"action": "vote.cast", "person": actor.person})
+    member_id, by = _voter(state, actor, cmd)
+    person = state.person(member_id)
     require_status(state, "vote.cast", SessionStatus.OPEN)
     poll = _poll_of(state, cmd.poll)
     if poll.status is not PollStatus.OPEN:
         raise Conflict("poll.closed", f"vote.cast: poll '{poll.id}' is closed; votes are no longer accepted", {"action": "vote.cast", "poll": poll.id})
+    if poll.spec.ballot is BallotKind.HANDS:
+        raise Conflict("poll.hands", f"vote.cast: poll '{poll.id}' is a show of hands; the chair enters the counts", {"action": "vote.cast", "poll": poll.id})
     secret = poll.spec.ballot is BallotKind.SECRET
-    if actor.person in poll.voters:
-        same = ctx.ballot_key in poll.ballot_keys if secret else poll.choices.get(actor.person) is cmd.choice
+    proxy = state.proxies.get(member_id)
+    if proxy is not None and by != proxy.holder:
+        raise Conflict("vote.proxy_given", f"vote.cast: '{member_id}' has given a proxy to '{proxy.holder}'; it must be revoked first", {"action": "vote.cast"})
+    if member_id in poll.voters:
+        # One vote per member, whoever casts it. The same vote again is a retry (same receipt).
+        same = ctx.ballot_key in poll.ballot_keys if secret else poll.choices.get(member_id) is cmd.choice
         if same:
-            return Decision(events=[], receipt=True)  # a retry: same receipt, nothing counted twice
-        raise Conflict("vote.already_cast", f"vote.cast: you have already voted in poll '{poll.id}' with another choice; a vote cannot be changed", {"action": "vote.cast", "poll": poll.id})
-    if not state.is_present(actor.person):
-        raise Conflict("vote.not_present", f"vote.cast: '{actor.person}' is not marked present; check in first", {"action": "vote.cast", "person": actor.person})
+            return Decision(events=[], receipt=True)
+        whose = "you have" if by is None else f"'{member_id}' has"
+        raise Conflict("vote.already_cast", f"vote.cast: {whose} already voted in poll '{poll.id}' with another choice; a vote cannot be changed", {"action": "vote.cast", "poll": poll.id, "person": member_id})
+    if by is not None and by in state.deputies and state.is_present(member_id):
+        raise Conflict("vote.member_present", f"vote.cast: '{member_id}' is here and votes in person", {"action": "vote.cast", "person": member_id})
+    if not state.is_present(by or member_id):
+        raise Conflict("vote.not_present", f"vote.cast: '{by or member_id}' is not marked present; check in first", {"action": "vote.cast", "person": by or member_id})
     voted = len(poll.voters) + 1
-    of = len(state.present_voters) + poll.gone  # present ∪ voters; the voter is among the present: checked above
+    # present ∪ represented ∪ voters, kept as counts: no set union of every present member per vote
+    of = len(state.present_voters) + poll.gone + sum(
+        1 for g in state.represented() if g not in state.present_voters and g not in poll.voters)
     if secret:
         if not ctx.ballot_key:
-            raise Invalid("vote.ballot_key", "vote.cast: no ballot key for a secret poll")
-        event = VoteCast(at=ctx.now, poll=poll.id, person=actor.person, voted=voted, of=of)
+            raise Invalid("vote.ballot_key", "vote.cast: no ballot key for a secret poll", {"action": "vote.cast"})
+        # The log says only that this member's vote was cast (and by whom); the choice goes to the box.
+        event = VoteCast(at=ctx.now, poll=poll.id, person=member_id, voted=voted, of=of, by=by)
         ballot = Ballot(poll=poll.id, key=ctx.ballot_key, choice=cmd.choice.value, weight=person.weight)
         return Decision(events=[event], ballot=ballot, receipt=True)
     event = VoteCast(
-        at=ctx.now, poll=poll.id, person=actor.person, voted=voted, of=of, choice=cmd.choice, weight=person.weight
+        at=ctx.now, poll=poll.id, person=member_id, voted=voted, of=of, choice=cmd.choice, weight=person.weight, by=by
     )
     return Decision(events=[event], receipt=True)
 
@@ -128,15 +184,22 @@ def close_poll(state: SessionState, actor: Actor, cmd: ClosePoll, ctx: Context):
     entitled = _entitled(state, poll)
     members = sum(p.weight for p in people.values())
     present = sum(people[p].weight for p in entitled)
+    if poll.spec.ballot is BallotKind.HANDS and poll.hands is None:
+        raise Conflict("hands.missing", f"poll.close: enter the show of hands for poll '{poll.id}' first (poll.record_hands)", {"action": "poll.close"})
     counts = {c: poll.tally.get(c, 0) for c in CHOICES}
     votes = {c: poll.heads.get(c, 0) for c in CHOICES}
+    if poll.hands is not None:  # heads, and with no weights (refused at open) heads are the weights
+        counts, votes = dict(poll.hands), dict(poll.hands)
     if poll.spec.ballot is BallotKind.SECRET and any(people[p].weight != 1 for p in poll.voters if p in people):
         # Heads beside weights would give away how a member of unusual weight voted.
         votes = {}
     voted = sum(counts.values())
     roll = None
     if poll.spec.ballot is BallotKind.NAMED:
-        roll = [RollEntry(person=p.id, choice=poll.choices[p.id]) for p in state.agenda.people if p.id in poll.choices]
+        roll = [
+            RollEntry(person=p.id, choice=poll.choices[p.id], by=poll.by.get(p.id))
+            for p in state.agenda.people if p.id in poll.choices
+        ]
     return [
         PollClosed(
             at=ctx.now, poll=poll.id, item=poll.item, ballot=poll.spec.ballot.value, rule=poll.spec.rule.value,
@@ -162,6 +225,8 @@ def voted(state: SessionState, event: VoteCast) -> None:
     poll.voters.add(event.person)
     if event.person not in state.present_voters:
         poll.gone += 1
+    if event.by is not None:
+        poll.by[event.person] = event.by
     if event.choice is not None:
         poll.choices[event.person] = event.choice
         poll.tally[event.choice.value] = poll.tally.get(event.choice.value, 0) + (event.weight or 1)

@@ -40,6 +40,7 @@ def unmarked(state: SessionState) -> list[str]:
 def created(state: SessionState, event: SessionCreated) -> None:
     state.created_at = event.at
     state.items = {item.id: ItemState(id=item.id) for item in event.agenda.items}
+    state.order = [item.id for item in event.agenda.items]
 
 
 @applies(SessionOpened)

@@ -1,6 +1,13 @@
-"""The list of speakers per item: request, grant, finish, withdraw; one speaker on the floor."""
+"""The list of speakers per item: request, grant, finish, withdraw; one speaker on the floor.
+
+A point of order (ý kiến về thủ tục) goes ahead of the other requests, first-come among
+points of order. A grant may carry a speaking time (``limit_s``, default the item's
+``speech_min``); the finish records the seconds spoken and any overrun.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from .actor import Actor, Role
 from .commands import FinishSpeaker, GrantSpeaker, RequestSpeaker, WithdrawSpeaker
@@ -36,6 +43,8 @@ def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context
     item = item_of(state, cmd.item)
     if item.status is ItemStatus.DONE:
         raise Conflict("item.state", f"speaker.request: item '{cmd.item}' is already done", {"action": "speaker.request", "item": cmd.item, "status": "done"})
+    if item.status is ItemStatus.DEFERRED:
+        raise Conflict("item.state", f"speaker.request: item '{cmd.item}' was deferred", {"action": "speaker.request", "item": cmd.item, "status": "deferred"})
     if person_id is not None:
         person = person_of(state, person_id)
         point_id = point_id or person.point or None
@@ -46,7 +55,12 @@ def request(state: SessionState, actor: Actor, cmd: RequestSpeaker, ctx: Context
         if same and other.item == cmd.item and other.status in (RequestStatus.QUEUED, RequestStatus.SPEAKING):
             raise Conflict("speaker.duplicate", f"speaker.request: already {other.status.value} as '{other.id}'", {"action": "speaker.request", "request": other.id, "status": other.status.value})
     request_id = f"r{len(state.requests) + 1}"
-    return [SpeakerRequested(at=ctx.now, request=request_id, item=cmd.item, person=person_id, point=point_id, by=actor.label())]
+    return [
+        SpeakerRequested(
+            at=ctx.now, request=request_id, item=cmd.item, person=person_id, point=point_id, by=actor.label(),
+            point_of_order=cmd.point_of_order,
+        )
+    ]
 
 
 @decides(GrantSpeaker)
@@ -60,7 +74,11 @@ def grant(state: SessionState, actor: Actor, cmd: GrantSpeaker, ctx: Context):
         raise Conflict("item.state", f"speaker.grant: item '{req.item}' is not the active item", {"action": "speaker.grant", "item": req.item, "active": state.active_item})
     if state.floor:
         raise Conflict("speaker.floor", f"speaker.grant: request '{state.floor}' has the floor; finish it first", {"action": "speaker.grant", "request": state.floor})
-    return [SpeakerGranted(at=ctx.now, request=req.id)]
+    limit_s = cmd.limit_s
+    if limit_s is None:
+        speech_min = state.item(req.item).speech_min
+        limit_s = speech_min * 60 if speech_min else None
+    return [SpeakerGranted(at=ctx.now, request=req.id, limit_s=limit_s)]
 
 
 @decides(FinishSpeaker)
@@ -70,7 +88,7 @@ def finish(state: SessionState, actor: Actor, cmd: FinishSpeaker, ctx: Context):
     req = _request_of(state, cmd.request)
     if req.status is not RequestStatus.SPEAKING:
         raise Conflict("request.state", f"speaker.finish: request '{req.id}' is {req.status.value}, not speaking", {"action": "speaker.finish", "request": req.id, "status": req.status.value})
-    return [SpeakerFinished(at=ctx.now, request=req.id)]
+    return [finished_event(state, req.id, ctx.now)]
 
 
 @decides(WithdrawSpeaker)
@@ -89,10 +107,26 @@ def withdraw(state: SessionState, actor: Actor, cmd: WithdrawSpeaker, ctx: Conte
     return [SpeakerWithdrawn(at=ctx.now, request=req.id, by=actor.label())]
 
 
+def finished_event(state: SessionState, request_id: str, now: dt.datetime) -> SpeakerFinished:
+    """The floor given back at ``now``, with the whole seconds spoken and beyond the limit."""
+    req = state.requests[request_id]
+    spoken = max(0, int((now - req.granted_at).total_seconds())) if req.granted_at else 0
+    overrun = max(0, spoken - req.limit_s) if req.limit_s else 0
+    return SpeakerFinished(at=now, request=request_id, spoken_s=spoken, overrun_s=overrun)
+
+
+def queue(state: SessionState, item_id: str) -> list[SpeakerRequest]:
+    """The queued requests of an item in the order they will be heard: points of order first."""
+    waiting = [r for r in state.requests.values() if r.item == item_id and r.status is RequestStatus.QUEUED]
+    # Insertion order is request order; sorted() is stable, so each group stays first-come.
+    return sorted(waiting, key=lambda r: not r.point_of_order)
+
+
 @applies(SpeakerRequested)
 def requested(state: SessionState, event: SpeakerRequested) -> None:
     state.requests[event.request] = SpeakerRequest(
-        id=event.request, item=event.item, person=event.person, point=event.point, requested_at=event.at
+        id=event.request, item=event.item, person=event.person, point=event.point, requested_at=event.at,
+        point_of_order=event.point_of_order,
     )
 
 
@@ -102,6 +136,7 @@ def granted(state: SessionState, event: SpeakerGranted) -> None:
     req.status = RequestStatus.SPEAKING
     req.granted_at = event.at
     req.granted_seq = event.seq
+    req.limit_s = event.limit_s
     state.floor = req.id
 
 
@@ -110,6 +145,7 @@ def finished(state: SessionState, event: SpeakerFinished) -> None:
     req = state.requests[event.request]
     req.status = RequestStatus.FINISHED
     req.finished_at = event.at
+    req.spoken_s, req.overrun_s = event.spoken_s, event.overrun_s
     if state.floor == req.id:
         state.floor = None
 

@@ -23,6 +23,7 @@ class ItemStatus(enum.Enum):
     PENDING = "pending"
     ACTIVE = "active"
     DONE = "done"
+    DEFERRED = "deferred"  # put off before it started (item.defer), with a reason
 
 
 class RequestStatus(enum.Enum):
@@ -44,6 +45,9 @@ class ItemState(msgspec.Struct):
     started_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
+    added: bool = False  # added during the session (item.add)
+    deferred_at: dt.datetime | None = None
+    reason: str = ""  # why it was deferred
 
 
 class Mark(msgspec.Struct):
@@ -63,6 +67,29 @@ class SpeakerRequest(msgspec.Struct):
     granted_at: dt.datetime | None = None
     granted_seq: int = 0  # the seq of the grant: the order speakers had the floor (times can tie)
     finished_at: dt.datetime | None = None
+    point_of_order: bool = False  # goes ahead of the other requests (first-come among points of order)
+    limit_s: int | None = None  # speaking time given with the floor
+    spoken_s: int | None = None  # seconds on the floor, recorded when finished
+    overrun_s: int | None = None  # seconds beyond limit_s, recorded when finished
+
+
+class Deputy(msgspec.Struct):
+    """Someone attending for an absent member (người dự thay); ``id`` is the deputy's own person id."""
+
+    id: str
+    person: str  # the member they stand for
+    name: str
+    position: str = ""
+    at: dt.datetime | None = None
+
+
+class Proxy(msgspec.Struct):
+    """A standing proxy (ủy quyền): ``holder`` casts ``grantor``'s vote too."""
+
+    grantor: str = msgspec.field(name="from")
+    holder: str = msgspec.field(name="to")
+    at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
 
 
 class Result(msgspec.Struct):
@@ -93,6 +120,8 @@ class PollState(msgspec.Struct):
     heads: dict[str, int] = msgspec.field(default_factory=dict)  # heads per choice
     ballot_keys: set[str] = msgspec.field(default_factory=set)  # receipts' hashes: no person in them
     gone: int = 0  # voters not present now (derived): 'of' is present + gone, without a set union per vote
+    by: dict[str, str] = msgspec.field(default_factory=dict)  # member -> who cast their vote (proxy or deputy)
+    hands: dict[str, int] | None = None  # a show of hands: the counts the chair entered
     result: Result | None = None
 
 
@@ -125,15 +154,21 @@ class SessionState(msgspec.Struct):
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     items: dict[str, ItemState] = msgspec.field(default_factory=dict)
+    order: list[str] = msgspec.field(default_factory=list)  # item ids as planned now (agenda, then changes)
+    added_items: dict[str, Item] = msgspec.field(default_factory=dict)  # items added during the session
+    taken: list[str] = msgspec.field(default_factory=list)  # item ids in the order they were started
     active_item: str | None = None
     attendance: dict[str, Mark] = msgspec.field(default_factory=dict)
     requests: dict[str, SpeakerRequest] = msgspec.field(default_factory=dict)
     floor: str | None = None  # the request that has the floor
     polls: dict[str, PollState] = msgspec.field(default_factory=dict)
+    deputies: dict[str, Deputy] = msgspec.field(default_factory=dict)  # deputy id -> deputy
+    proxies: dict[str, Proxy] = msgspec.field(default_factory=dict)  # grantor -> standing proxy
+    proxy_history: list[Proxy] = msgspec.field(default_factory=list)  # every proxy granted, revoked ones too
     notes: list[Record] = msgspec.field(default_factory=list)
     conclusions: list[Record] = msgspec.field(default_factory=list)
     online_points: set[str] = msgspec.field(default_factory=set)
-    present_voters: set[str] = msgspec.field(default_factory=set)  # voting members not marked absent (derived)
+    present_voters: set[str] = msgspec.field(default_factory=set)  # voting members here in person or by a voting deputy (derived)
     points_seen: set[str] = msgspec.field(default_factory=set)
     minutes_sha256: str | None = None
     minutes_head: str | None = None
@@ -142,13 +177,34 @@ class SessionState(msgspec.Struct):
 
     # lookups, derived from the agenda and not part of the snapshot
     def person(self, person_id: str) -> Person | None:
-        return _index(self.agenda).people.get(person_id)
+        """An agenda person, or a deputy as a person without a vote of their own."""
+        person = _index(self.agenda).people.get(person_id)
+        if person is None and person_id in self.deputies:
+            deputy = self.deputies[person_id]
+            member = _index(self.agenda).people[deputy.person]
+            person = Person(id=deputy.id, name=deputy.name, position=deputy.position, point=member.point, voting=False)
+        return person
 
     def point(self, point_id: str) -> Point | None:
         return _index(self.agenda).points.get(point_id)
 
     def item(self, item_id: str) -> Item | None:
-        return _index(self.agenda).items.get(item_id)
+        """The item's definition: from the agenda, or as added during the session."""
+        return _index(self.agenda).items.get(item_id) or self.added_items.get(item_id)
+
+    def items_in_order(self) -> list[Item]:
+        """Every item, in the planned order as it stands now (moves and additions included)."""
+        return [self.item(i) for i in self.order]
+
+    def deputy_for(self, member_id: str) -> Deputy | None:
+        for deputy in self.deputies.values():
+            if deputy.person == member_id:
+                return deputy
+        return None
+
+    def represented(self) -> set[str]:
+        """Members whose standing proxy's holder is present: their vote can be cast now."""
+        return {g for g, proxy in self.proxies.items() if self.is_present(proxy.holder)}
 
     @property
     def quorum(self) -> Fraction:

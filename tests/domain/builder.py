@@ -39,10 +39,11 @@ def created(agenda: dict | None = None) -> SessionState:
     return new_state(event)
 
 
-def decide_only(state: SessionState, actor: Actor, body: dict):
+def decide_only(state: SessionState, actor: Actor, body: dict, now: dt.datetime = NOW):
     """The events ``body`` would cause, without applying them. Finalize gets a PDF rendered at this seq."""
     cmd = command(**body)
-    ctx = Context(now=NOW, ballot_key=f"key-{actor.person}" if body["type"] == "vote.cast" else None)
+    voter = body.get("for") or actor.person
+    ctx = Context(now=now, ballot_key=f"key-{voter}-{body.get('choice')}" if body["type"] == "vote.cast" else None)
     if isinstance(cmd, FinalizeMinutes):
         return finalize(state, actor, RenderedMinutes(sha256="ab" * 32, size=1, seq=state.seq), ctx)
     return decide(state, actor, cmd, ctx).events
@@ -50,7 +51,12 @@ def decide_only(state: SessionState, actor: Actor, body: dict):
 
 def run(state: SessionState, actor: Actor, **body) -> list[str]:
     """Decide and apply one command, numbering its events as the engine does; returns their types."""
-    events = decide_only(state, actor, body)
+    return run_at(state, actor, NOW, **body)
+
+
+def run_at(state: SessionState, actor: Actor, now: dt.datetime, **body) -> list[str]:
+    """``run`` with the clock at ``now``."""
+    events = decide_only(state, actor, body, now)
     for event in events:
         event.seq = state.seq + 1
         apply(state, event)

@@ -24,13 +24,14 @@ def _only(role: str, outcome: tuple[str, str, str]) -> dict:
 
 class Row:
     def __init__(self, body: dict, outcomes: dict, events: list[str], setup: tuple = (), bodies: dict | None = None,
-                 name: str | None = None):
+                 name: str | None = None, prep: tuple = ()):
         self.name = name or body["type"]  # one command may have several rows (the decisions below): each its name
         self.body = body
         self.outcomes = outcomes  # role -> (scheduled, open, closed)
         self.events = events  # the event types an accepted command causes
         self.setup = setup  # (role, body) run in the open state before the command
         self.bodies = bodies or {}  # role -> body, where a role sends something else
+        self.prep = prep  # (role, body) run in the scheduled and open states, before ``setup``
 
     @property
     def type(self) -> str:
@@ -134,6 +135,25 @@ TABLE = [
         setup=(START, ("guest", {"type": "speaker.request", "item": "du-thao"})),
         name="speaker.withdraw.by-the-requesters-point",
     ),
+]
+
+CHAIR_OR_SECRETARY = {**_only("chair", (OK, OK, S)), "secretary": (OK, OK, S)}
+TV2_ABSENT = ("chair", {"type": "attendance.mark", "person": "tv-2", "status": "absent", "reason": "Ốm"})
+PROXY = ("chair", {"type": "proxy.grant", "from": "tv-2", "to": "tv-3"})
+HANDS_POLL = ("chair", {"type": "poll.open", "item": "du-thao", "spec": {"ballot": "hands"}})
+
+TABLE += [
+    Row({"type": "item.add", "item": {"id": "bo-sung", "title": "Nội dung bổ sung"}}, _only("chair", (OK, OK, S)),
+        ["item.added"]),
+    Row({"type": "item.move", "item": "du-thao", "after": None}, _only("chair", (OK, OK, S)), ["item.moved"]),
+    Row({"type": "item.defer", "item": "du-thao", "reason": "Chưa đủ hồ sơ"}, _only("chair", (OK, OK, S)),
+        ["item.deferred"]),
+    Row({"type": "deputy.assign", "person": "tv-2", "name": "Trần Văn Thay", "position": "Phó Vụ trưởng"},
+        CHAIR_OR_SECRETARY, ["deputy.assigned"], prep=(TV2_ABSENT,)),
+    Row({"type": "proxy.grant", "from": "tv-2", "to": "tv-3"}, CHAIR_OR_SECRETARY, ["proxy.granted"]),
+    Row({"type": "proxy.revoke", "from": "tv-2", "to": "tv-3"}, CHAIR_OR_SECRETARY, ["proxy.revoked"], prep=(PROXY,)),
+    Row({"type": "poll.record_hands", "poll": "p1", "counts": {"yes": 3, "no": 1, "abstain": 0}},
+        _only("chair", ONLY_OPEN), ["poll.hands_recorded"], setup=(START, HANDS_POLL)),
 ]
 
 CASES = [

@@ -12,11 +12,13 @@ from .permissions_table import CASES, STATUS, TABLE, case_id
 
 
 def state_for(row, state_name: str):
-    if state_name == "scheduled":
-        return builder.scheduled()
     if state_name == "closed":
         return builder.closed()
-    state = builder.opened()
+    state = builder.scheduled() if state_name == "scheduled" else builder.opened()
+    for role, body in row.prep:
+        run(state, ROLES[role], **body)
+    if state_name == "scheduled":
+        return state
     for role, body in row.setup:
         run(state, ROLES[role], **body)
     return state
