@@ -86,6 +86,9 @@ def _in_state(srv, state: str, row):
     tokens = _tokens(s)
     for person in ("chu-toa", "thu-ky", "tv-1", "tv-2", "tv-3", "tv-4", "khach-0"):
         s.ok(s.chair, type="attendance.mark", person=person, status="present")
+    if state != "closed":
+        for role, body in row.prep:
+            s.ok(tokens[role], **body)
     if state == "scheduled":
         return s, tokens
     s.ok(s.chair, type="session.open")
@@ -124,6 +127,15 @@ SAMPLE = [  # (command type, role, state): at least one of each refusal code and
     ("attendance.mark.online-elsewhere", "point", "open"),
     ("speaker.withdraw.by-the-requesters-point", "point", "open"),
     ("speaker.withdraw.by-the-requesters-point", "member", "open"),
+    ("item.add", "chair", "closed"),
+    ("item.move", "chair", "open"),
+    ("item.defer", "point", "open"),
+    ("deputy.assign", "secretary", "scheduled"),
+    ("deputy.assign", "member", "open"),
+    ("proxy.grant", "chair", "open"),
+    ("proxy.revoke", "secretary", "open"),
+    ("poll.record_hands", "chair", "open"),
+    ("poll.record_hands", "guest", "open"),
 ]
 ROWS = {row.name: row for row in TABLE}
 
