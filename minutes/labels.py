@@ -55,6 +55,23 @@ class Labels(msgspec.Struct, frozen=True):
     verify_code: str  # the short code a person reads out
     provenance: str  # exactly two {}: event count, head hash (phienhop verify --pdf reads it back)
     verify_how: str
+    deputies: str = ""
+    deputy_for: str = ""
+    proxies: str = ""
+    proxy_line: str = ""
+    proxy_revoked: str = ""
+    added: str = ""
+    deferred: str = ""
+    cast_by: str = ""
+    spoke: str = ""
+    overrun: str = ""
+    minutes_seconds: str = ""
+    speaking_time: str = ""
+    by_person: str = ""
+    by_point: str = ""
+    turns: str = ""
+    turn: str = ""
+    hands: str = ""
 
 
 VI = Labels(
@@ -121,7 +138,7 @@ VI = Labels(
         "two-thirds-of-members": "ít nhất hai phần ba tổng số thành viên",
         "consultative": "biểu quyết thăm dò ý kiến",
     },
-    ballots={"named": "biểu quyết công khai", "secret": "bỏ phiếu kín"},
+    ballots={"named": "biểu quyết công khai", "secret": "bỏ phiếu kín", "hands": "biểu quyết giơ tay"},
     conclusion="Kết luận:",
     closing="Cuộc họp kết thúc vào {time}, {date}./.",
     closing_blank="Cuộc họp kết thúc vào … giờ …, ngày … tháng … năm …",
@@ -136,6 +153,23 @@ VI = Labels(
         "Mã đối chiếu là 12 ký tự đầu của mã băm cuối; lệnh phienhop verify dùng mã băm này để kiểm tra "
         "bản điện tử với nhật ký sự kiện của phiên họp."
     ),
+    deputies="Người dự thay ({}):",
+    deputy_for="dự thay {}",
+    proxies="Ủy quyền biểu quyết ({}):",
+    proxy_line="{} ủy quyền cho {}",
+    proxy_revoked="thu hồi lúc {}",
+    added="(bổ sung trong phiên họp)",
+    deferred="Hoãn xem xét; lý do: {}",
+    cast_by="do {} biểu quyết thay",
+    spoke="{}",
+    overrun="quá {}",
+    minutes_seconds="{m} phút {s:02d} giây",
+    speaking_time="THỜI GIAN PHÁT BIỂU",
+    by_person="Theo người phát biểu:",
+    by_point="Theo điểm cầu:",
+    turns="{} lượt",
+    turn="{} lượt",
+    hands="Số người giơ tay",
 )
 
 EN = Labels(
@@ -196,7 +230,7 @@ EN = Labels(
         "two-thirds-of-members": "at least two thirds of all members",
         "consultative": "consultative vote",
     },
-    ballots={"named": "named vote", "secret": "secret ballot"},
+    ballots={"named": "named vote", "secret": "secret ballot", "hands": "show of hands"},
     conclusion="Conclusion:",
     closing="The meeting ended at {time} on {date}./.",
     closing_blank="The meeting ended at …:… on …",
@@ -211,6 +245,23 @@ EN = Labels(
         "The code is the first 12 characters of the head hash; phienhop verify uses that hash to check "
         "the electronic copy against the session's event log."
     ),
+    deputies="Deputies ({}):",
+    deputy_for="for {}",
+    proxies="Proxies ({}):",
+    proxy_line="{} gave a proxy to {}",
+    proxy_revoked="revoked at {}",
+    added="(added during the session)",
+    deferred="Deferred; reason: {}",
+    cast_by="cast by {}",
+    spoke="{}",
+    overrun="{} over",
+    minutes_seconds="{m} min {s:02d} s",
+    speaking_time="SPEAKING TIME",
+    by_person="By speaker:",
+    by_point="By connection point:",
+    turns="{} turns",
+    turn="{} turn",
+    hands="Hands raised",
 )
 
 LABELS = {"vi": VI, "en": EN}

@@ -20,10 +20,36 @@ class Absent(msgspec.Struct):
     reason: str = ""
 
 
+class Deputy(msgspec.Struct):
+    """Someone who attended for an absent member: printed "name, position (dự thay member)"."""
+
+    person: Person
+    member: Person
+
+
+class Proxy(msgspec.Struct):
+    """A proxy given during the session: ``grantor``'s vote cast by ``holder``."""
+
+    grantor: Person
+    holder: Person
+    at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class SpeakingTime(msgspec.Struct):
+    """Seconds on the floor in the whole session, for one person or one connection point."""
+
+    name: str
+    seconds: int
+    turns: int
+    overrun_s: int = 0
+
+
 class Attendance(msgspec.Struct):
     in_hall: list[Person]
     online: list[PointAttendance]  # only points with someone online, in agenda order
     absent: list[Absent]
+    deputies: list[Deputy] = []
     not_marked: list[Person] = []  # people never marked yet (a draft of an open session), each named
     points_connected: list[str] = []  # points seen online (presence evidence) with nobody listed in `online`
 
@@ -32,18 +58,21 @@ class Speaker(msgspec.Struct):
     person: Person
     point: str = ""  # point name when they spoke from a connection point
     at: dt.datetime | None = None  # when given the floor
+    spoken_s: int | None = None  # seconds on the floor on this item (all their turns); None: not recorded
+    overrun_s: int = 0  # seconds beyond the time given, summed over their turns
 
 
 class RollEntry(msgspec.Struct):
     name: str
     choice: str  # "yes" | "no" | "abstain"
+    by: str = ""  # who cast it for the member (proxy holder or deputy), if not the member
 
 
 class PollResult(msgspec.Struct):
     """One closed poll. Heads (members) and weights (votes by weight) are kept apart, each labelled."""
 
     subject: str  # what was put to the vote (item title)
-    ballot: str  # "named" | "secret" | "hands"
+    ballot: str  # "named" | "secret" | "hands" (a show of hands: counts are heads)
     rule: str  # "simple" | "more-than-half-of-present" | "more-than-half-of-members" | "two-thirds-of-members" | "consultative"
     yes: int  # weighted counts
     no: int
@@ -74,6 +103,9 @@ class ItemMinutes(msgspec.Struct):
     notes: list[str] = []  # the secretary's notes, in order (each may contain newlines)
     polls: list[PollResult] = []
     conclusions: list[str] = []
+    added: bool = False  # added during the session
+    deferred: bool = False  # deferred before it started
+    deferral_reason: str = ""
 
 
 class MinutesDoc(msgspec.Struct):
@@ -92,5 +124,8 @@ class MinutesDoc(msgspec.Struct):
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     recipients: list[str] = []  # the "Nơi nhận" block, one line each, as the agenda gives them
+    proxies: list[Proxy] = []
+    speaking_people: list[SpeakingTime] = []  # in the order they first spoke
+    speaking_points: list[SpeakingTime] = []  # connection points other than the hall, in agenda order
     head_hash: str = ""  # hex sha256 of the log head
     event_count: int = 0

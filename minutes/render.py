@@ -111,6 +111,8 @@ def _poll_view(poll: PollResult, labels: Labels, lang: str) -> dict:
     share = {k: _percent(weights[k], poll.entitled, lang) for k in keys}
     if not poll.weighted:
         head = list(labels.tally_head)
+        if poll.ballot == "hands":  # a show of hands counts hands raised, not ballots
+            head[1] = labels.hands
         rows = [(labels.tally[k], [str(weights[k]), share[k]]) for k in keys]
     elif poll.heads is not None:
         head = list(labels.tally_head_weighted)
@@ -192,6 +194,7 @@ def render_html(doc: MinutesDoc) -> str:
         recipients=_recipients(doc.recipients),
         person=_person,
         at_point=lambda name: _at_point(name, labels),
+        duration=lambda seconds: labels.minutes_seconds.format(m=seconds // 60, s=seconds % 60),
         watermark=watermark_uri,
     )
 

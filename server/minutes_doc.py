@@ -29,6 +29,7 @@ from .domain.actor import Actor
 from .domain.events import Status
 from .domain.events import SignedBy
 from .domain.records import CheckedCopy, check_finalize, check_sign, latest_minutes
+from .domain.items import taken_order
 from .domain.state import PollStatus, RequestStatus, SessionState
 from .engine import CommandResult, Engine
 
@@ -70,10 +71,14 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         else:
             absent.append(m.Absent(person=people[p.id], reason=mark.reason))
     listed = {pid for pid, ps in online.items() if ps}
+    for deputy in state.deputies.values():
+        people[deputy.id] = m.Person(name=deputy.name, position=deputy.position)
+    deputies = [m.Deputy(person=people[d.id], member=people[d.person]) for d in state.deputies.values()]
     attendance = m.Attendance(
         in_hall=in_hall,
         online=[m.PointAttendance(point=points[pid], people=ps) for pid, ps in online.items() if ps],
         absent=absent,
+        deputies=deputies,
         not_marked=[people[p.id] for p in agenda.people if p.id not in state.attendance],
         # Points that connected but have nobody listed under them: the rest are named above.
         points_connected=[points[p] for p in points if p in state.points_seen and p not in listed | hall],
@@ -87,11 +92,13 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         if p.status is PollStatus.CLOSED:
             polls_by_item.setdefault(p.item, []).append(p)
     items = []
-    for number, item in enumerate(agenda.items, start=1):
-        live = state.items[item.id]
+    # In the order the items were actually taken; then the ones not taken (deferred, or never reached).
+    for number, item_id in enumerate(taken_order(state), start=1):
+        item, live = state.item(item_id), state.items[item_id]
         items.append(
             m.ItemMinutes(
                 number=number, title=item.title, presenter=people.get(item.presenter or ""),
+                added=live.added, deferred=live.status.value == "deferred", deferral_reason=live.reason,
                 started_at=local(live.started_at), ended_at=local(live.ended_at),
                 speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall, zone),
                 notes=[n.text for n in state.notes if n.item == item.id],
@@ -105,22 +112,73 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
         chair=people[s.chair], secretary=people[s.secretary], attendance=attendance, items=items,
         parent_body=s.parent_body, record_number=s.record_number, opened_at=local(state.opened_at),
         closed_at=local(state.closed_at), recipients=list(s.recipients), head_hash=state.head, event_count=state.seq,
+        proxies=[m.Proxy(grantor=people[p.grantor], holder=people[p.holder], at=local(p.at), revoked_at=local(p.revoked_at))
+                 for p in state.proxy_history],
+        speaking_people=[m.SpeakingTime(name=_person_line(people[k]), seconds=v[0], turns=v[1], overrun_s=v[2])
+                         for k, v in speaking_time(state, by="person").items()],
+        speaking_points=[m.SpeakingTime(name=points[k], seconds=v[0], turns=v[1], overrun_s=v[2])
+                         for k, v in speaking_time(state, by="point").items()],
     )
+
+
+def _person_line(person: m.Person) -> str:
+    return f"{person.name}, {person.position}" if person.position else person.name
+
+
+def spoke_from(state: SessionState, request) -> str | None:
+    """The point a request's speaker spoke from: None for the hall (present, or the host point)."""
+    hall = {p.id for p in state.agenda.points if p.host}
+    if request.person is None:
+        point = request.point
+    else:
+        mark = state.attendance.get(request.person)
+        if mark is not None and mark.status is Status.PRESENT:
+            point = None
+        elif mark is not None and mark.status is Status.ONLINE:
+            point = mark.point
+        else:
+            point = request.point
+    return None if point in hall else point
+
+
+def speaking_time(state: SessionState, by: str) -> dict[str, tuple[int, int, int]]:
+    """Seconds spoken, turns and seconds over, per person (``by="person"``) or per point other than the hall.
+
+    People in the order they first had the floor; points in agenda order. Only finished turns count.
+    """
+    totals: dict[str, list[int]] = {}
+    turns = sorted((r for r in state.requests.values() if r.spoken_s is not None), key=lambda r: r.granted_seq)
+    for r in turns:
+        key = (r.person or f"@{r.point}") if by == "person" else spoke_from(state, r)
+        if key is None:
+            continue
+        row = totals.setdefault(key, [0, 0, 0])
+        row[0] += r.spoken_s
+        row[1] += 1
+        row[2] += r.overrun_s or 0
+    if by == "point":
+        return {p.id: tuple(totals[p.id]) for p in state.agenda.points if p.id in totals}
+    return {k: tuple(v) for k, v in totals.items() if not k.startswith("@")}
 
 
 def _speakers(state: SessionState, granted: list, people: dict, points: dict, hall: set,
               zone: dt.tzinfo) -> list[m.Speaker]:
     """Who had the floor, in the order they first had it, each once, with the point they spoke from."""
     speakers: list[m.Speaker] = []
-    seen: set[tuple[str | None, str | None]] = set()
+    seen: dict[tuple[str | None, str | None], m.Speaker] = {}
     # In log order: grants committed together share their millisecond, so times can tie.
     for r in sorted(granted, key=lambda r: r.granted_seq):
         key = (r.person, None) if r.person else (None, r.point)
-        if key in seen:
+        if key in seen:  # listed once, with the time of all their turns
+            earlier = seen[key]
+            if r.spoken_s is not None:
+                earlier.spoken_s = (earlier.spoken_s or 0) + r.spoken_s
+                earlier.overrun_s += r.overrun_s or 0
             continue
-        seen.add(key)
         if r.person is None:  # a point asked for the floor without naming anyone
-            speakers.append(m.Speaker(person=m.Person(name=points.get(r.point, "")), at=in_zone(r.granted_at, zone)))
+            speakers.append(m.Speaker(person=m.Person(name=points.get(r.point, "")), at=in_zone(r.granted_at, zone),
+                                      spoken_s=r.spoken_s, overrun_s=r.overrun_s or 0))
+            seen[key] = speakers[-1]
             continue
         mark = state.attendance.get(r.person)
         if mark is not None and mark.status is Status.PRESENT:
@@ -130,7 +188,9 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
         else:
             point = r.point
         name = points.get(point, "") if point and point not in hall else ""
-        speakers.append(m.Speaker(person=people[r.person], point=name, at=in_zone(r.granted_at, zone)))
+        speakers.append(m.Speaker(person=people[r.person], point=name, at=in_zone(r.granted_at, zone),
+                                  spoken_s=r.spoken_s, overrun_s=r.overrun_s or 0))
+        seen[key] = speakers[-1]
     return speakers
 
 
@@ -147,7 +207,8 @@ def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt
         yes=r.counts.get("yes", 0), no=r.counts.get("no", 0), abstain=r.counts.get("abstain", 0),
         not_voted=r.not_voted, entitled=r.members, present=r.present, quorum=state.agenda.session.quorum,
         outcome=r.outcome.value, opened_at=in_zone(poll.opened_at, zone), closed_at=in_zone(poll.closed_at, zone),
-        roll=[m.RollEntry(name=people[e.person].name, choice=e.choice.value) for e in (r.roll or [])],
+        roll=[m.RollEntry(name=people[e.person].name, choice=e.choice.value, by=people[e.by].name if e.by else "")
+              for e in (r.roll or [])],
         members=poll.members, present_at_open=poll.present_at_open, needed=poll.needed,
         present_at_close=r.present_heads, weighted=weighted, heads=heads,
     )

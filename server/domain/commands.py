@@ -61,7 +61,7 @@ class RequestSpeaker(Command, **_tag("speaker.request")):
 
 class GrantSpeaker(Command, **_tag("speaker.grant")):
     request: Ref
-    limit_s: Annotated[int, msgspec.Meta(ge=10, le=7200)] | None = None  # default: the item's speech_min
+    limit_s: Annotated[int, msgspec.Meta(ge=1, le=7200)] | None = None  # seconds; default: the item's speech_min
 
 
 class FinishSpeaker(Command, **_tag("speaker.finish")):

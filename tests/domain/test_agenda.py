@@ -133,3 +133,18 @@ def test_hostile_json_agenda_is_refused_with_its_path(name, body, path, reason):
     with pytest.raises(AgendaError) as refused:
         decode_agenda(body, fmt="json")
     assert (refused.value.path, refused.value.reason) == (path, reason)
+
+
+def test_deputies_vote_speech_time_and_show_of_hands_are_read():
+    """deputies_vote, an item's speech_min and ballot = "hands" load as written; their defaults are false, none, named."""
+    data = small_agenda(ballot="hands")
+    data["session"]["deputies_vote"] = True
+    data["items"][1]["speech_min"] = 5
+    agenda = decode_agenda(data)
+    assert (agenda.session.deputies_vote, agenda.items[1].speech_min, agenda.items[1].poll.ballot.value) == (True, 5, "hands")
+    plain = decode_agenda(small_agenda())
+    assert (plain.session.deputies_vote, plain.items[1].speech_min, plain.items[1].poll.ballot.value) == (False, None, "named")
+    data["items"][1]["speech_min"] = 0
+    with pytest.raises(AgendaError) as refused:
+        decode_agenda(data)
+    assert str(refused.value) == "items[1].speech_min: Expected `int` >= 1"

@@ -74,9 +74,11 @@ def test_reference_session_followed_live(server):
         [point_asks] = run(s.point("tra-vinh"), type="speaker.request", item="quy-che", person="nguyen-quynh-thien")
         [withdrawn_ask] = run(s.person("to-lam"), type="speaker.request", item="quy-che")
         assert without(member_asks) == {"type": "speaker.requested", "request": "r1", "item": "quy-che",
-                                        "person": "vu-duc-dam", "point": "ha-noi", "by": "vu-duc-dam"}
+                                        "person": "vu-duc-dam", "point": "ha-noi", "by": "vu-duc-dam",
+                                        "point_of_order": False}
         assert without(point_asks) == {"type": "speaker.requested", "request": "r2", "item": "quy-che",
-                                       "person": "nguyen-quynh-thien", "point": "tra-vinh", "by": "tra-vinh"}
+                                       "person": "nguyen-quynh-thien", "point": "tra-vinh", "by": "tra-vinh",
+                                       "point_of_order": False}
         assert withdrawn_ask["request"] == "r3"
         run(s.person("to-lam"), type="speaker.withdraw", request="r3")
         run(chair, type="speaker.grant", request="r1")
