@@ -18,7 +18,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
-from .api import contract, drafts, join, live, minutes, sessions, tokens
+from .api import contract, drafts, exports, join, live, minutes, sessions, tokens
 from .auth import TokenAuth, admin_only
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
@@ -160,7 +160,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         route_handlers=[
             health, status, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
             sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
-            drafts.get_draft, tokens.rotate,
+            drafts.get_draft, tokens.rotate, exports.export_file,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
         ],
         dependencies={

@@ -249,6 +249,27 @@ def minutes(session, db, output) -> int:
     return 0
 
 
+@cli.command(short_help="write an export (attendance, votes, speakers as CSV/XLSX; the log) from the database")
+@click.argument("session")
+@click.argument("what", metavar="WHAT")
+@setting_option("db")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="where to write it (default: WHAT with the session id, e.g. votes-SESSION.xlsx)")
+def export(session, what, db, output) -> int:
+    """Write SESSION's export WHAT (attendance.csv, votes.xlsx, speakers.csv, log.jsonl, ...) from the database alone."""
+    from .exports import offline_export
+
+    try:
+        data = asyncio.run(offline_export(db, session, what))
+    except LookupError as exc:
+        return _fail(str(exc))
+    stem, _, ext = what.partition(".")
+    output = output or f"{stem}-{session}.{ext}"
+    Path(output).write_bytes(data)
+    print(f"wrote {output}: {len(data)} bytes")
+    return 0
+
+
 @cli.command(short_help="re-compute a session's hash chain and check the stored minutes, or check a final PDF")
 @click.argument("session", required=False)
 @setting_option("db")

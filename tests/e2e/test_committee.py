@@ -146,3 +146,153 @@ def test_the_minutes_show_all_of_it(srv, done, tmp_path):
     assert "Tán thành 5 71,43% Không tán thành 1 14,29% Không biểu quyết 1 14,29%" in text
     assert "Đỗ Thị Sáu — Không tán thành (do Phạm Văn Một biểu quyết thay)" in text
     assert "Bùi Văn Năm — Tán thành (do Trần Thị Dự biểu quyết thay)" in text
+
+
+# -- exports, read back with real readers, cell by cell -------------------------------------
+
+
+def download(srv, s, name: str, token: str | None = None):
+    return srv.http.get(f"/api/sessions/{s.id}/export/{name}", headers={"Authorization": f"Bearer {token or s.secretary}"})
+
+
+def csv_rows(srv, s, name: str) -> list[list[str]]:
+    import csv
+    import io
+
+    r = download(srv, s, name)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+
+
+def xlsx_sheets(srv, s, name: str) -> dict[str, list[list]]:
+    import io
+
+    import openpyxl
+
+    r = download(srv, s, name)
+    assert r.status_code == 200, r.text
+    book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+def test_attendance_export_csv_cell_by_cell(srv, done):
+    """Attendance CSV: Vietnamese columns, every person then the deputy, statuses, reasons, deputy and proxy links, local times."""
+    s, _ = done
+    rows = csv_rows(srv, s, "attendance.csv")
+    assert rows[0] == ["STT", "Mã", "Họ và tên", "Chức vụ", "Điểm cầu", "Tình trạng", "Lý do", "Có quyền biểu quyết",
+                       "Trọng số", "Dự thay cho", "Ủy quyền cho", "Thời điểm điểm danh (UTC+07:00)"]
+    assert [r[:11] for r in rows[1:]] == [
+        ["1", "chu-toa", "Nguyễn Văn Chủ", "Chủ tịch Ủy ban", "Hội trường", "Có mặt tại hội trường", "", "có", "1", "", ""],
+        ["2", "thu-ky", "Lê Thị Thư", "Thư ký", "Hội trường", "Có mặt tại hội trường", "", "không", "", "", ""],
+        ["3", "tv-1", "Phạm Văn Một", "Bộ trưởng", "Hội trường", "Có mặt tại hội trường", "", "có", "1", "", ""],
+        ["4", "tv-2", "Hoàng Thị Hai", "Thứ trưởng", "Hội trường", "Có mặt tại hội trường", "", "có", "1", "", ""],
+        ["5", "tv-3", "Vũ Văn Ba", "Vụ trưởng", "Hội trường", "Có mặt tại hội trường", "", "có", "1", "", ""],
+        ["6", "tv-4", "Đặng Thị Bốn", "Chủ tịch UBND tỉnh", "Điểm cầu Trà Vinh", "Trực tuyến", "", "có", "1", "", ""],
+        ["7", "tv-5", "Bùi Văn Năm", "Giám đốc Sở", "Điểm cầu Trà Vinh", "Vắng mặt", "Đi công tác nước ngoài", "có", "1", "", ""],
+        ["8", "tv-6", "Đỗ Thị Sáu", "Viện trưởng", "Hội trường", "Vắng mặt", "Ốm", "có", "1", "", "Phạm Văn Một"],
+        ["9", "khach-0", "Ngô Văn Khách", "Chuyên gia", "Điểm cầu Trà Vinh", "Trực tuyến", "", "không", "", "", ""],
+        ["10", "d1", "Trần Thị Dự", "Phó Giám đốc Sở", "Điểm cầu Trà Vinh", "Trực tuyến", "", "không", "", "Bùi Văn Năm", ""],
+    ]
+    events = {e["person"]: e["at"] for e in s.events() if e["type"] == "attendance.marked"}
+    import datetime as dt
+
+    for row in rows[1:]:
+        local = dt.datetime.fromisoformat(events[row[1]]).astimezone(dt.timezone(dt.timedelta(hours=7)))
+        assert row[11] == local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_votes_export_xlsx_totals_for_secret_and_hands_rolls_for_named(srv, done):
+    """Votes XLSX: a totals row per poll; the named poll's roll with who cast represented votes; no roll for secret or hands."""
+    s, _ = done
+    (sheet,) = xlsx_sheets(srv, s, "votes.xlsx").values()
+    assert sheet[0][:13] == ["Cuộc biểu quyết", "Nội dung", "Hình thức", "Nguyên tắc", "Thành viên", "Lựa chọn",
+                             "Người biểu quyết thay", "Trọng số", "Tán thành", "Không tán thành", "Không biểu quyết",
+                             "Không tham gia", "Kết quả"]
+    body = [row[:13] for row in sheet[1:]]
+    hands = ["p1", "Kiến nghị bổ sung về ngân sách", "Giơ tay", "Đa số phiếu biểu quyết"]
+    named = ["p2", "Thông qua dự thảo Quy chế", "Công khai", "Quá nửa tổng số thành viên"]
+    secret = ["p3", "Cho ý kiến về nhân sự", "Bỏ phiếu kín", "Đa số phiếu biểu quyết"]
+    roll = [None] * 5
+    assert body == [
+        hands + ["Tổng", None, None, None, 5, 1, 1, 0, "Thông qua"],
+        named + ["Tổng", None, None, None, 5, 1, 1, 0, "Thông qua"],
+        named + ["Nguyễn Văn Chủ", "Tán thành", None, 1] + roll,
+        named + ["Phạm Văn Một", "Tán thành", None, 1] + roll,
+        named + ["Hoàng Thị Hai", "Tán thành", None, 1] + roll,
+        named + ["Vũ Văn Ba", "Không biểu quyết", None, 1] + roll,
+        named + ["Đặng Thị Bốn", "Tán thành", None, 1] + roll,
+        named + ["Bùi Văn Năm", "Tán thành", "Trần Thị Dự", 1] + roll,
+        named + ["Đỗ Thị Sáu", "Không tán thành", "Phạm Văn Một", 1] + roll,
+        secret + ["Tổng", None, None, None, 3, 1, 1, 2, "Thông qua"],
+    ]
+
+
+def test_speakers_export_in_both_formats(srv, done):
+    """Speakers: each turn in order with its point, point of order, limit, seconds and overrun; XLSX adds totals per person and point."""
+    s, run = done
+    rows = csv_rows(srv, s, "speakers.csv")
+    assert rows[0] == ["STT", "Nội dung", "Người phát biểu", "Điểm cầu", "Ý kiến về thủ tục", "Bắt đầu (UTC+07:00)",
+                       "Kết thúc (UTC+07:00)", "Thời gian được phát biểu (giây)", "Thời gian đã nói (giây)", "Vượt (giây)"]
+    spoken, over = str(run.overrun["spoken_s"]), str(run.overrun["overrun_s"])
+    assert [r[:5] + r[7:] for r in rows[1:]] == [
+        ["1", "Thông qua dự thảo Quy chế", "Ngô Văn Khách", "Điểm cầu Trà Vinh", "có", "1", spoken, over],
+        ["2", "Thông qua dự thảo Quy chế", "Hoàng Thị Hai", "", "không", "180", "0", "0"],
+        ["3", "Thông qua dự thảo Quy chế", "Đặng Thị Bốn", "Điểm cầu Trà Vinh", "không", "180", "0", "0"],
+        ["4", "Thông qua dự thảo Quy chế", "Trần Thị Dự", "Điểm cầu Trà Vinh", "không", "180", "0", "0"],
+    ]
+    sheets = xlsx_sheets(srv, s, "speakers.xlsx")
+    assert list(sheets) == ["Phát biểu", "Theo người", "Theo điểm cầu"]
+    assert sheets["Phát biểu"][1][:5] == [1, "Thông qua dự thảo Quy chế", "Ngô Văn Khách", "Điểm cầu Trà Vinh", "có"]
+    assert sheets["Theo người"] == [
+        ["Người phát biểu", "Thời gian đã nói (giây)", "Số lượt", "Vượt (giây)"],
+        ["Ngô Văn Khách", int(spoken), 1, int(over)], ["Hoàng Thị Hai", 0, 1, 0], ["Đặng Thị Bốn", 0, 1, 0],
+        ["Trần Thị Dự", 0, 1, 0]]
+    assert sheets["Theo điểm cầu"] == [
+        ["Điểm cầu", "Thời gian đã nói (giây)", "Số lượt", "Vượt (giây)"], ["Điểm cầu Trà Vinh", int(spoken), 3, int(over)]]
+
+
+def test_exports_are_for_the_chair_secretary_and_admin_only(srv, done):
+    """A member is refused 403; an unknown export is 404 export.unknown naming what exists."""
+    s, _ = done
+    r = download(srv, s, "votes.csv", token=s.person("tv-1"))
+    assert r.status_code == 403
+    assert download(srv, s, "votes.csv", token=s.chair).status_code == 200
+    assert download(srv, s, "votes.csv", token="test-admin-token").status_code == 200
+    r = download(srv, s, "ballots.pdf")
+    assert (r.status_code, r.json()) == (404, {
+        "error": "export.unknown",
+        "detail": "no export 'ballots.pdf': ask for one of attendance.{csv,xlsx}, votes.{csv,xlsx}, speakers.{csv,xlsx}"})
+
+
+def test_english_session_exports_in_english(srv):
+    """An English session's export names its columns and values in English."""
+    s = srv.create(committee.agenda(language="en"))
+    committee.before_opening(s)
+    rows = csv_rows(srv, s, "attendance.csv")
+    assert rows[0][:6] == ["No.", "Id", "Name", "Position", "Connection point", "Status"]
+    assert rows[7][5:7] == ["Absent", "Đi công tác nước ngoài"] and rows[10][9] == "Bùi Văn Năm"
+
+
+def test_phienhop_export_writes_the_same_bytes_as_the_api(srv, done, tmp_path):
+    """`phienhop export SESSION votes.csv` and `log.jsonl` from the database file equal the API's downloads byte for byte."""
+    import subprocess
+    import sys
+
+    from ..support import ROOT
+
+    s, _ = done
+    for name, url in [("votes.csv", f"/api/sessions/{s.id}/export/votes.csv"),
+                      ("log.jsonl", f"/api/sessions/{s.id}/log.jsonl")]:
+        out = tmp_path / name
+        done_ = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "export", s.id, name, "--db", str(srv.db),
+                                "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done_.returncode == 0, done_.stderr
+        api = srv.http.get(url, headers={"Authorization": f"Bearer {s.chair}"}).content
+        assert out.read_bytes() == api
+        assert done_.stdout == f"wrote {out}: {len(api)} bytes\n"
+    bad = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "export", s.id, "ballots.pdf", "--db", str(srv.db)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (bad.returncode, bad.stderr) == (2, "phienhop: no export 'ballots.pdf': ask for one of attendance.{csv,xlsx}, "
+                                                "votes.{csv,xlsx}, speakers.{csv,xlsx}, log.jsonl\n")
