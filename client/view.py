@@ -45,6 +45,13 @@ def _time(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
+def _until(granted_at: str | None, limit_s: int | None) -> dt.datetime | None:
+    """When a speaker's time runs out: the grant plus its limit (None: no limit)."""
+    if not granted_at or not limit_s:
+        return None
+    return dt.datetime.fromisoformat(granted_at) + dt.timedelta(seconds=limit_s)
+
+
 LABELS = {
     "en": {
         "session": "Session:  ", "item": "Item:     ", "floor": "Floor:    ", "queue": "Queue:    ",
@@ -56,6 +63,8 @@ LABELS = {
         "choices": {"yes": "yes", "no": "no", "abstain": "abstain"}, "did_not_vote": "{n} did not vote",
         "closed": "closed",
         "status": {"scheduled": "scheduled", "open": "open", "closed": "closed"},
+        "point_of_order": "point of order", "deputy_for": "for {}", "hands": "show of hands",
+        "deferred": "Deferred: ", "added": "added", "proxies": "Proxies:  ", "proxy": "{} → {}",
     },
     "vi": {
         "session": "Phiên:     ", "item": "Nội dung:  ", "floor": "Phát biểu: ", "queue": "Chờ:       ",
@@ -67,6 +76,8 @@ LABELS = {
         "choices": {"yes": "tán thành", "no": "không tán thành", "abstain": "không biểu quyết"},
         "did_not_vote": "{n} không tham gia biểu quyết", "closed": "đã kết thúc",
         "status": {"scheduled": "chưa khai mạc", "open": "đang họp", "closed": "đã bế mạc"},
+        "point_of_order": "ý kiến về thủ tục", "deputy_for": "dự thay {}", "hands": "giơ tay",
+        "deferred": "Hoãn:      ", "added": "bổ sung", "proxies": "Ủy quyền:  ", "proxy": "{} → {}",
     },
 }
 
@@ -104,10 +115,17 @@ class View:
         self.people = {p["id"]: p["name"] for p in agenda["people"]}
         self.points = {p["id"]: p["name"] for p in agenda["points"]}
         self.items = {i["id"]: i["title"] for i in agenda["items"]}
+        self.items.update({i["id"]: i["title"] for i in state.get("added_items", {}).values()})
+        for deputy in state.get("deputies", {}).values():
+            self.people[deputy["id"]] = self._deputy_name(deputy["name"], deputy["person"])
+        self.deferred = {i: item["reason"] for i, item in state["items"].items() if item["status"] == "deferred"}
+        self.proxies = {g: p["to"] for g, p in state.get("proxies", {}).items()}
         self.active_item: str | None = state["active_item"]
         self.ends_at = _time((state["items"].get(self.active_item) or {}).get("ends_at")) if self.active_item else None
         self.attendance = {person: mark["status"] for person, mark in state["attendance"].items()}
-        self.requests = {r["id"]: {"person": r["person"], "point": r["point"], "item": r["item"], "status": r["status"]}
+        self.requests = {r["id"]: {"person": r["person"], "point": r["point"], "item": r["item"], "status": r["status"],
+                                   "point_of_order": r.get("point_of_order", False),
+                                   "until": _until(r.get("granted_at"), r.get("limit_s"))}
                          for r in state["requests"].values()}
         self.floor: str | None = state["floor"]
         self.polls: dict[str, dict] = {}
@@ -117,6 +135,9 @@ class View:
                                       "of": poll["present_at_open"], "result": result}
         self.online = set(state["online_points"])
         self.connection = "connecting"
+
+    def _deputy_name(self, name: str, member: str) -> str:
+        return f"{name} ({self.t['deputy_for'].format(self.people.get(member, member))})"
 
     # -- folding events ----------------------------------------------------------------------
 
@@ -140,12 +161,24 @@ class View:
             self.attendance[event["person"]] = event["status"]
         elif kind == "speaker.requested":
             self.requests[event["request"]] = {"person": event.get("person"), "point": event.get("point"),
-                                               "item": event["item"], "status": "queued"}
+                                               "item": event["item"], "status": "queued",
+                                               "point_of_order": event.get("point_of_order", False), "until": None}
+        elif kind == "item.added":
+            self.items[event["item"]["id"]] = event["item"]["title"]
+        elif kind == "item.deferred":
+            self.deferred[event["item"]] = event["reason"]
+        elif kind == "deputy.assigned":
+            self.people[event["deputy"]] = self._deputy_name(event["name"], event["person"])
+        elif kind == "proxy.granted":
+            self.proxies[event["from"]] = event["to"]
+        elif kind == "proxy.revoked":
+            self.proxies.pop(event["from"], None)
         elif kind in ("speaker.granted", "speaker.finished", "speaker.withdrawn") and event["request"] in self.requests:
             status = {"speaker.granted": "speaking", "speaker.finished": "finished", "speaker.withdrawn": "withdrawn"}[kind]
             self.requests[event["request"]]["status"] = status
             if status == "speaking":
                 self.floor = event["request"]
+                self.requests[event["request"]]["until"] = _until(event["at"], event.get("limit_s"))
             elif self.floor == event["request"]:
                 self.floor = None
         elif kind == "poll.opened":
@@ -167,9 +200,16 @@ class View:
             return self.people.get(request["person"], request["person"])
         return self.points.get(request.get("point") or "", request.get("point") or "?")
 
-    def floor_lines(self) -> list[str]:
-        speaking = self.who(self.requests[self.floor]) if self.floor in self.requests else "—"
-        queued = [self.who(r) for r in self.requests.values() if r["status"] == "queued"]
+    def floor_lines(self, now: dt.datetime | None = None) -> list[str]:
+        speaking = "—"
+        if self.floor in self.requests:
+            request = self.requests[self.floor]
+            speaking = self.who(request)
+            if request.get("until") and now is not None:  # the speaker's own countdown, then the overrun
+                speaking += f"   [{countdown(request['until'], now, self.lang)}]"
+        waiting = [r for r in self.requests.values() if r["status"] == "queued"]
+        waiting.sort(key=lambda r: not r.get("point_of_order"))  # points of order first, each group first-come
+        queued = [self.who(r) + (f" ({self.t['point_of_order']})" if r.get("point_of_order") else "") for r in waiting]
         return [f"{self.t['floor']}{speaking}", f"{self.t['queue']}{', '.join(queued) if queued else '—'}"]
 
     def poll_lines(self) -> list[str]:
@@ -199,7 +239,11 @@ class View:
         status = self.t["status"].get(self.status, self.status)
         lines = [self.title, "=" * min(len(self.title), 78), f"{self.t['session']}{status}   (seq {self.seq})",
                  f"{self.t['item']}{item}" + (f"   [{clock}]" if clock else "")]
-        lines += self.floor_lines() + self.poll_lines()
+        lines += self.floor_lines(now) + self.poll_lines()
+        lines += [f"{self.t['deferred']}{self.items.get(i, i)} — {reason}" for i, reason in self.deferred.items()]
+        if self.proxies:
+            names = [self.t["proxy"].format(self.people.get(g, g), self.people.get(h, h)) for g, h in self.proxies.items()]
+            lines.append(self.t["proxies"] + "; ".join(names))
         lines += [self.attendance_line(), "", f"{self.t['connection']}{self.connection}"]
         return "\n".join(lines)
 

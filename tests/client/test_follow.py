@@ -163,3 +163,58 @@ def test_view_shows_floor_queue_vote_progress_and_attendance(server):
            "4 không tham gia biểu quyết" in screen
     assert re.search(r"Nội dung:  Thông qua dự thảo   \[còn (19|20):\d\d\]", screen)
     assert "Điểm danh: 5 tại hội trường, 0 trực tuyến, 0 vắng, 2 chưa điểm danh; điểm cầu kết nối 0/2" in screen
+
+
+def test_follower_through_a_committee_session_with_every_feature(server):
+    """`follow --plain` prints every event of the committee script; the screen shows the deputy, points of order,
+    the speaker's own countdown and overrun, the deferral, the proxies and the show of hands' result."""
+    from ..e2e import committee
+
+    s = server.create(committee.agenda(language="en"))
+    proc = follow(f"{server.base}/join/{s.point('tra-vinh')}")
+    out = Lines(proc)
+    view = View(s.snapshot())
+    try:
+        out.until(lambda line: line == "# live from seq 1")
+        committee.whole(s)
+        head = s.snapshot()["seq"]
+        lines = out.rest(30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, proc.stderr.read()
+    events = [line for line in lines if not line.startswith("# ")]
+    assert [int(line.split()[0]) for line in events] == list(range(2, head + 1))
+    assert any(" deputy.assigned deputy=d1 person=tv-5 name=\"Trần Thị Dự\"" in line for line in events)
+    assert any(" item.deferred item=bao-cao reason=" in line for line in events)
+    assert any(" poll.hands_recorded poll=p1 counts={\"abstain\":1,\"no\":1,\"yes\":5} present=7" in line for line in events)
+    assert any(re.search(r" speaker\.finished request=r3 spoken_s=\d+ overrun_s=\d+$", line) for line in events)
+
+    # The screen, replayed event by event at the moments that matter.
+    all_events = s.events(0)
+    granted = next(e for e in all_events if e["type"] == "speaker.granted" and e["request"] == "r3")
+    for event in all_events:
+        if event["seq"] > granted["seq"]:
+            break
+        if event["seq"] > view.seq:
+            view.apply(event)
+    moment = dt.datetime.fromisoformat(granted["at"])
+    screen = view.render(moment + dt.timedelta(seconds=3))
+    assert "Floor:    Ngô Văn Khách   [00:02 over]" in screen
+    assert "Queue:    Hoàng Thị Hai, Đặng Thị Bốn, Trần Thị Dự (for Bùi Văn Năm)" in screen
+    assert "Deferred: Báo cáo tiến độ — Chưa đủ số liệu, chuyển sang phiên sau" in screen
+    assert "Proxies:  Đỗ Thị Sáu → Phạm Văn Một" in screen
+    assert "Result:   Kiến nghị bổ sung về ngân sách: adopted — yes 5, no 1, abstain 1; 0 did not vote" in screen
+    assert "Floor:    Ngô Văn Khách   [00:01 left]" in view.render(moment)
+
+
+def test_points_of_order_lead_the_queue_on_screen():
+    """The queue shows points of order first, first-come among them, each marked."""
+    state = {"agenda": {"session": {"title": "T", "language": "vi"}, "people": [
+        {"id": "a", "name": "An"}, {"id": "b", "name": "Bình"}, {"id": "c", "name": "Chi"}], "points": [], "items": []},
+        "status": "open", "active_item": None, "items": {}, "attendance": {}, "floor": None, "polls": {},
+        "online_points": [], "requests": {}}
+    view = View({"seq": 1, "state": state})
+    for n, (person, poo) in enumerate([("a", False), ("b", True), ("c", True)], start=2):
+        view.apply({"seq": n, "type": "speaker.requested", "at": "2021-11-30T14:00:00+07:00", "request": f"r{n}",
+                    "item": "x", "person": person, "point": None, "point_of_order": poo})
+    assert view.floor_lines()[1] == "Chờ:       Bình (ý kiến về thủ tục), Chi (ý kiến về thủ tục), An"
