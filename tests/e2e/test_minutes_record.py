@@ -136,7 +136,9 @@ def test_speakers_are_listed_in_the_order_they_had_the_floor(srv, tmp_path, lang
         session.ok(session.chair, type="speaker.grant", request=request)
         session.ok(session.chair, type="speaker.finish", request=request)
     text = pdf_text(session, tmp_path)
-    assert f"{label} 1. Thành viên Số 2, Ủy viên 2. Thành viên Số 1, Ủy viên" in text
+    # Each speaker with the time they spoke (whole seconds, recorded when they finished).
+    spoke = r"0 phút \d\d giây" if language == "vi" else r"0 min \d\d s"
+    assert re.search(rf"{label} 1\. Thành viên Số 2, Ủy viên — {spoke} 2\. Thành viên Số 1, Ủy viên — {spoke}", text), text
 
 
 # -- 4. every member named: absent with the reason given, or without one ----------------------------
