@@ -16,8 +16,9 @@ def snapshot(state: SessionState) -> dict:
     data = msgspec.to_builtins(state)
     del data["present_voters"]  # a lookup derived from the attendance, not news
     # Drafts can be long: they are fetched (GET .../drafts/{item}), not carried in every snapshot.
-    data["drafts"] = [item["id"] for item in data["agenda"]["items"] if item.get("draft_text")]
-    for item in data["agenda"]["items"]:
+    items = [*data["agenda"]["items"], *data["added_items"].values()]  # added during the session too
+    data["drafts"] = [item["id"] for item in items if item.get("draft_text")]
+    for item in items:
         item["draft_text"] = ""
     for poll_id, poll in data["polls"].items():
         del poll["ballot_keys"], poll["gone"]

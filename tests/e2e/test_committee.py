@@ -23,7 +23,7 @@ def test_the_deputy_gets_a_join_link_that_opens_the_member_page(srv, done):
     s, run = done
     assert run.deputy_link == f"{srv.base}/join/{run.deputy_token}"
     r = srv.http.get(f"/join/{run.deputy_token}", follow_redirects=False)
-    assert (r.status_code, r.headers["location"]) == (303, f"/web/member.html?session={s.id}")
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/web/member.html?session={s.id}&")
     me = srv.http.get(f"/api/sessions/{s.id}", headers={"Authorization": f"Bearer {run.deputy_token}"})
     assert me.status_code == 200
     deputy = me.json()["state"]["deputies"]["d1"]
@@ -296,3 +296,13 @@ def test_phienhop_export_writes_the_same_bytes_as_the_api(srv, done, tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert (bad.returncode, bad.stderr) == (2, "phienhop: no export 'ballots.pdf': ask for one of attendance.{csv,xlsx}, "
                                                 "votes.{csv,xlsx}, speakers.{csv,xlsx}, log.jsonl\n")
+
+
+def test_an_added_items_draft_is_served_like_the_agendas(srv, done):
+    """The added item's draft text is left out of the snapshot, listed in 'drafts', and served by the drafts route."""
+    s, _ = done
+    state = s.snapshot()["state"]
+    assert state["added_items"]["kien-nghi"]["draft_text"] == "" and "kien-nghi" in state["drafts"]
+    r = srv.http.get(f"/api/sessions/{s.id}/drafts/kien-nghi", params={"format": "md"},
+                     headers={"Authorization": f"Bearer {s.public}"})
+    assert (r.status_code, r.text) == (200, "# Kiến nghị\n\nBổ sung kinh phí.")
