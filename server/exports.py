@@ -265,9 +265,9 @@ async def offline_export(db: str, session: str, name: str) -> bytes:
         engine = Engine(store, _Nowhere(), PollKeys(None))
         await engine.start(require_keys=False)  # reads only, opens no ballot box
         try:
-            if session not in engine.states:
+            if not await engine.ensure(session):  # sessions are loaded on first touch
                 raise LookupError(f"no session '{session}' in {db}")
-            return export(engine.states[session], kind, fmt)
+            return export(engine.state(session), kind, fmt)
         finally:
             await engine.stop()
     finally:
