@@ -17,7 +17,35 @@ const APPLY = {
   "item.started": (s, e) => {
     Object.assign(s.items[e.item], { status: "active", started_at: e.at, ends_at: e.ends_at });
     s.active_item = e.item;
+    if (s.taken) s.taken.push(e.item);
   },
+  "item.added": (s, e) => {
+    s.added_items[e.item.id] = e.item;
+    s.items[e.item.id] = { id: e.item.id, status: "pending", started_at: null, ends_at: null, ended_at: null,
+      added: true, deferred_at: null, reason: "" };
+    place(s, e.item.id, e.after ?? null);
+  },
+  "item.moved": (s, e) => { place(s, e.item, e.after ?? null); },
+  "item.deferred": (s, e) => {
+    Object.assign(s.items[e.item], { status: "deferred", deferred_at: e.at, reason: e.reason });
+    for (const r of Object.values(s.requests)) {
+      if (r.item === e.item && r.status === "queued") r.status = "lapsed";
+    }
+  },
+  "deputy.assigned": (s, e) => {
+    s.deputies[e.deputy] = { id: e.deputy, person: e.person, name: e.name, position: e.position || "", at: e.at };
+  },
+  "proxy.granted": (s, e) => {
+    const proxy = { from: e.from, to: e.to, at: e.at, revoked_at: null };
+    s.proxies[e.from] = proxy;
+    s.proxy_history.push(proxy);
+  },
+  "proxy.revoked": (s, e) => {
+    const proxy = s.proxies[e.from];
+    if (proxy) proxy.revoked_at = e.at;
+    delete s.proxies[e.from];
+  },
+  "poll.hands_recorded": (s, e) => { s.polls[e.poll].hands = { ...e.counts }; },
   "item.ended": (s, e) => {
     Object.assign(s.items[e.item], { status: "done", ended_at: e.at });
     s.active_item = null;
@@ -33,15 +61,17 @@ const APPLY = {
   "speaker.requested": (s, e) => {
     s.requests[e.request] = {
       id: e.request, item: e.item, person: e.person ?? null, point: e.point ?? null, status: "queued",
-      requested_at: e.at, granted_at: null, granted_seq: 0, finished_at: null,
+      requested_at: e.at, granted_at: null, granted_seq: 0, finished_at: null, point_of_order: !!e.point_of_order,
+      limit_s: null, spoken_s: null, overrun_s: null,
     };
   },
   "speaker.granted": (s, e) => {
-    Object.assign(s.requests[e.request], { status: "speaking", granted_at: e.at, granted_seq: e.seq });
+    Object.assign(s.requests[e.request], { status: "speaking", granted_at: e.at, granted_seq: e.seq, limit_s: e.limit_s ?? null });
     s.floor = e.request;
   },
   "speaker.finished": (s, e) => {
-    Object.assign(s.requests[e.request], { status: "finished", finished_at: e.at });
+    Object.assign(s.requests[e.request], { status: "finished", finished_at: e.at, spoken_s: e.spoken_s ?? null,
+      overrun_s: e.overrun_s ?? null });
     if (s.floor === e.request) s.floor = null;
   },
   "speaker.withdrawn": (s, e) => { s.requests[e.request].status = "withdrawn"; },
@@ -50,12 +80,13 @@ const APPLY = {
     s.polls[e.poll] = {
       id: e.poll, item: e.item, spec: e.spec, status: "open", opened_at: e.at, closed_at: null,
       members: e.members, present_at_open: e.present, needed: e.needed,
-      voters: [], choices: {}, tally: {}, heads: {}, result: null,
+      voters: [], choices: {}, tally: {}, heads: {}, result: null, by: {}, hands: null,
     };
   },
   "vote.cast": (s, e) => {
     const p = s.polls[e.poll];
     if (!p.voters.includes(e.person)) p.voters.push(e.person);
+    if (e.by != null && p.by) p.by[e.person] = e.by;
     if (e.choice != null) {
       p.choices[e.person] = e.choice;
       p.tally[e.choice] = (p.tally[e.choice] || 0) + (e.weight || 1);
@@ -93,6 +124,12 @@ const APPLY = {
   "point.offline": (s, e) => { s.online_points = s.online_points.filter((p) => p !== e.point); },
 };
 
+/** Put item `id` right after `after` in the planned order (null: first). */
+function place(s, id, after) {
+  s.order = s.order.filter((i) => i !== id);
+  s.order.splice(after == null ? 0 : s.order.indexOf(after) + 1, 0, id);
+}
+
 /** Fold one event into `state` (in place). Unknown types only move the seq on. */
 export function apply(state, event) {
   const fn = APPLY[event.type];
@@ -104,7 +141,18 @@ export function apply(state, event) {
 // -- lookups the pages share --------------------------------------------------------------
 
 export function person(state, id) {
-  return state.agenda.people.find((p) => p.id === id) || null;
+  const found = state.agenda.people.find((p) => p.id === id);
+  if (found) return found;
+  const deputy = state.deputies?.[id];
+  if (!deputy) return null;
+  const member = state.agenda.people.find((p) => p.id === deputy.person);
+  return { id, name: deputy.name, position: deputy.position, point: member?.point || "", voting: false, weight: 1,
+    deputy_for: deputy.person };
+}
+
+/** The deputy attending for `member`, or null. */
+export function deputyFor(state, member) {
+  return Object.values(state.deputies || {}).find((d) => d.person === member) || null;
 }
 
 export function point(state, id) {
@@ -112,7 +160,20 @@ export function point(state, id) {
 }
 
 export function agendaItem(state, id) {
-  return state.agenda.items.find((i) => i.id === id) || null;
+  return state.agenda.items.find((i) => i.id === id) || state.added_items?.[id] || null;
+}
+
+/** Every item in the planned order as it stands (moves and additions included). */
+export function itemsInOrder(state) {
+  return (state.order || state.agenda.items.map((i) => i.id)).map((id) => agendaItem(state, id));
+}
+
+/** Here to vote: present in person, or (deputies_vote) by a deputy who is present. */
+function presentVoter(state, id) {
+  if (isPresent(state, id)) return true;
+  if (!state.agenda.session.deputies_vote) return false;
+  const deputy = deputyFor(state, id);
+  return !!deputy && isPresent(state, deputy.id);
 }
 
 export function isPresent(state, id) {
@@ -120,10 +181,18 @@ export function isPresent(state, id) {
   return !!mark && mark.status !== "absent";
 }
 
-/** The voting members who may vote in `poll` now: present ones, and anyone who already voted. */
+/** The voting members who can vote in `poll` now: present (in person or by a voting deputy), represented by a
+ * proxy holder who is present, or already voted. */
 export function entitled(state, poll) {
   const voters = new Set(poll ? poll.voters : []);
-  return state.agenda.people.filter((p) => p.voting && (isPresent(state, p.id) || voters.has(p.id))).map((p) => p.id);
+  const represented = (id) => { const p = state.proxies?.[id]; return !!p && isPresent(state, p.to); };
+  return state.agenda.people
+    .filter((p) => p.voting && (presentVoter(state, p.id) || represented(p.id) || voters.has(p.id))).map((p) => p.id);
+}
+
+/** The members whose vote `me` may cast besides their own: standing proxies given to `me`. */
+export function representedBy(state, me) {
+  return Object.values(state.proxies || {}).filter((p) => p.to === me).map((p) => p.from);
 }
 
 /** The open poll, else the latest poll of the active item, else null. */
@@ -139,6 +208,12 @@ export function currentPoll(state) {
 export function latestPoll(state) {
   const polls = Object.values(state.polls);
   return polls.length ? polls[polls.length - 1] : null;
+}
+
+/** Queued requests of `item` in the order they will be heard: points of order first, each group first-come. */
+export function queueOf(state, item) {
+  return requestsOf(state, item).filter((r) => r.status === "queued")
+    .sort((a, b) => Number(!!b.point_of_order) - Number(!!a.point_of_order));
 }
 
 /** Requests of `item` in the order they were made (ids are r1, r2, ...). */
