@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from .agendas import load_agenda_file
 from .api import contract, drafts, exports, join, live, minutes, sessions, tokens
 from .auth import TokenAuth, admin_only
+from .headers import with_security_headers
 from .domain.agenda import AgendaError
 from .domain.errors import DomainError
 from phienhop.minutes.signing import Refused
@@ -113,6 +114,8 @@ class App(Litestar):
                 log.error("request %s: live stream %s failed: %s: %s", request_id, scope["path"],
                           type(exc).__name__, exc, exc_info=exc)
                 raise
+        if scope["type"] == "http":
+            send = with_security_headers(send)
         await super().__call__(scope, receive, send)
 
 

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 
+from urllib.parse import urlsplit
+
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -106,16 +108,29 @@ def same_origin(connection: ASGIConnection) -> bool:
 
     The public URL lets a reverse proxy that rewrites Host still pass the check.
     """
-    origin = connection.headers.get("origin") or connection.headers.get("referer")
-    if not origin:
+    theirs = origin_of(connection.headers.get("origin") or connection.headers.get("referer") or "")
+    if theirs is None:
         return False
-    _, _, rest = origin.partition("://")
-    netloc = rest.split("/", 1)[0]
-    if netloc == connection.headers.get("host", ""):
+    scheme = (getattr(connection, "scope", None) or {}).get("scheme", "http")
+    if theirs == origin_of(f"{scheme}://{connection.headers.get('host', '')}"):
         return True
     public = getattr(connection.app.state, "settings", None)
-    public_url = public.public_url if public else ""
-    return bool(public_url) and netloc == public_url.partition("://")[2].split("/", 1)[0]
+    return bool(public and public.public_url) and theirs == origin_of(public.public_url)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) or ws(s) URL, lower-cased, with the default port filled in; None if it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme.lower())
+        if scheme not in _DEFAULT_PORTS or not parts.hostname:
+            return None
+        return scheme, parts.hostname.lower(), parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:  # a port that is not a number, or out of range
+        return None
 
 
 class TokenAuth(AbstractAuthenticationMiddleware):

@@ -32,6 +32,7 @@ async def verify(db: str, session: str, readonly: bool = False) -> tuple[list[st
         if not rows:
             return [f"no session '{session}' in {db}"], ""
         problems = verify_chain(rows)
+        by_seq = {row.seq: row for row in rows}  # by seq, not by position: a gap shifts positions
         events = []
         for row in rows:
             try:
@@ -58,8 +59,10 @@ async def verify(db: str, session: str, readonly: bool = False) -> tuple[list[st
                 problems.append(f"seq {final.seq}: minutes finalized but no PDF stored")
             elif hashlib.sha256(stored[1]).hexdigest() != final.sha256:
                 problems.append(f"seq {final.seq}: the stored PDF's sha256 is not the one the log recorded")
-            elif final.head_hash != rows[final.seq - 2].hash:
-                problems.append(f"seq {final.seq}: the minutes name head {final.head_hash[:12]}…, the log had {rows[final.seq - 2].hash[:12]}…")
+            elif (named := by_seq.get(final.seq - 1)) is None:
+                problems.append(f"seq {final.seq}: the minutes name head {final.head_hash[:12]}…, but seq {final.seq - 1} is missing")
+            elif final.head_hash != named.hash:
+                problems.append(f"seq {final.seq}: the minutes name head {final.head_hash[:12]}…, the log had {named.hash[:12]}…")
         signed = [e for e in events if isinstance(e, MinutesSigned)]
         if signed:
             copies = await store.signed_copies(session)

@@ -107,6 +107,8 @@ def finish(generated: dict[str, Any]) -> dict[str, Any]:
                 }
                 responses["404"] = {"description": "Not a valid join link (vi and en)",
                                     "content": {"text/plain": {"schema": {"type": "string"}}}}
+                responses["400"] = {"description": "The admin token, which opens no page (vi and en)",
+                                    "content": {"text/plain": {"schema": {"type": "string"}}}}
                 continue
             statuses = ERRORS.get((method, path)) or (WRITE if method == "post" else READ)
             for status in statuses:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar import Request, Response, get
@@ -11,6 +13,9 @@ from litestar.response import Redirect
 from ..auth import Principal, tab_cookie, tab_key
 from ..domain.actor import Role
 from ..engine import Engine
+
+ADMIN_NO_PAGE = ("This is the admin token: it opens no page (Đây là mã quản trị: không mở trang nào). "
+                 "Use it in the Authorization header, or with phienhop create.")
 
 PAGES = {
     Role.CHAIR: "chair",
@@ -31,6 +36,11 @@ def _behind_https(request: Request) -> bool:
 async def join(token: FromPath[str], request: Request, engine: NamedDependency[Engine]) -> Response:
     """Sets this link's own HttpOnly, SameSite=Strict cookie and redirects to the role's page (``?as=`` names the cookie)."""
     grant = engine.grant(token)
+    configured = request.app.state.admin_token
+    if (grant is not None and grant.actor.role is Role.ADMIN) or (
+        grant is None and configured and hmac.compare_digest(token.encode(), configured.encode())
+    ):
+        return Response(ADMIN_NO_PAGE, status_code=400, media_type="text/plain; charset=utf-8")
     if grant is None:
         return Response(
             "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one.",

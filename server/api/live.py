@@ -123,24 +123,31 @@ async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
     if since > head:
         return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
     await send(ACCEPT)
-    subscriber: FollowerSubscriber = await hub.subscribe(session_id)
     handler = asyncio.current_task()
     point = principal.actor.point if principal.actor.role is Role.POINT else None
-    if point:
-        await presence.connected(session_id, point)
-    reader = asyncio.create_task(_drain_inbound(receive))
-    # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
-    reader.add_done_callback(lambda _: subscriber.put_nowait(None))
-    subscriber.forwarded = since
-    subscriber.behind = lambda: engine.states[session_id].seq > subscriber.forwarded
-    out = _Out(send)
+    # Everything taken from here on is given back in the ``finally``, also when the task is
+    # cancelled while it is being set up (a subscriber or a point counted as connected would
+    # otherwise stay for good, and the point online with it).
+    subscriber: FollowerSubscriber | None = None
+    reader: asyncio.Task | None = None
+    counted = False
     try:
+        subscriber = await hub.subscribe(session_id)
+        if point:
+            counted = True  # connected() counts the connection before its first await
+            await presence.connected(session_id, point)
+        reader = asyncio.create_task(_drain_inbound(receive))
+        # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
+        reader.add_done_callback(lambda _: subscriber.put_nowait(None))
+        subscriber.forwarded = since
+        subscriber.behind = lambda: engine.states[session_id].seq > subscriber.forwarded
+        out = _Out(send)
         subscriber.on_overflow = handler.cancel  # interrupts even a send held up by a full socket
         if subscriber.overflowed:  # already, while presence was being recorded
             handler.cancel()
         await _forward(out, engine, session_id, subscriber)
     except asyncio.CancelledError:
-        if not subscriber.overflowed:
+        if subscriber is None or not subscriber.overflowed:
             raise
         handler.uncancel()
         reason = f"too slow: reconnect with since={subscriber.forwarded}"
@@ -150,11 +157,13 @@ async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
     except (OSError, RuntimeError):  # the follower went away (uvicorn's ClientDisconnected is an OSError)
         return
     finally:
-        subscriber.on_overflow = None
-        reader.cancel()
-        with contextlib.suppress(Exception):
-            await hub.unsubscribe(subscriber)
-        if point:
+        if reader is not None:
+            reader.cancel()
+        if subscriber is not None:
+            subscriber.on_overflow = None
+            with contextlib.suppress(Exception):
+                await hub.unsubscribe(subscriber)
+        if counted:
             presence.disconnected(session_id, point)
 
 

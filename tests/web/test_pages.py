@@ -57,6 +57,8 @@ class Pages:
         context.set_default_timeout(5000)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
+        # The Content-Security-Policy (server/headers.py) must refuse nothing our pages do.
+        page.on("console", lambda m: self.errors.append(f"{name}: {m.text}") if "Content Security Policy" in m.text else None)
         page.goto(f"{self.server.base}/join/{token}")
         live(page)
         return page

@@ -1,0 +1,30 @@
+"""A join link made of the admin token opens no page and says so (it was a 500)."""
+
+from __future__ import annotations
+
+import re
+
+from ..support import ADMIN, Server
+
+ADMIN_TEXT = ("This is the admin token: it opens no page (Đây là mã quản trị: không mở trang nào). "
+              "Use it in the Authorization header, or with phienhop create.")
+
+
+def test_join_with_the_stored_admin_token_is_400_not_500(tmp_path):
+    """The admin token generated at first start, used as a join link, is 400 with a plain answer and no cookie."""
+    server = Server(tmp_path / "a.db", "--no-sample", env={"PHIENHOP_ADMIN_TOKEN": ""}).start()
+    try:
+        token = re.search(r"admin token \(shown once; keep it, or set PHIENHOP_ADMIN_TOKEN\): (\S+)",
+                          server.output.read_text()).group(1)
+        r = server.http.get(f"/join/{token}")
+        assert (r.status_code, r.text) == (400, ADMIN_TEXT)
+        assert "set-cookie" not in r.headers
+    finally:
+        server.stop()
+
+
+def test_join_with_the_configured_admin_token_says_the_same(server):
+    """PHIENHOP_ADMIN_TOKEN as a join link gets the same 400 answer, not 'not valid'."""
+    r = server.http.get(f"/join/{ADMIN}")
+    assert (r.status_code, r.text) == (400, ADMIN_TEXT)
+    assert "set-cookie" not in r.headers

@@ -1,0 +1,55 @@
+"""phienhop verify on a damaged log: a missing row is named, and the checks after it read rows by seq."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from ..support import ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _verify(db: Path, session: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "phienhop.server.cli", "verify", session, "--db", str(db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_a_gap_in_the_chain_is_named_and_the_minutes_head_is_read_by_seq(tmp_path):
+    """With seq 20 deleted, verify names the gap and the break after it, and does not blame the intact minutes head."""
+    session = json.loads((FIXTURES / "log-v1.json").read_text(encoding="utf-8"))["session"]
+    db = tmp_path / "gap.db"
+    shutil.copyfile(FIXTURES / "log-v1.db", db)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT max(seq), type FROM events WHERE seq = (SELECT max(seq) FROM events)").fetchone() == (39, "minutes.finalized")
+        conn.execute("DELETE FROM events WHERE session = ? AND seq = 20", (session,))
+    done = _verify(db, session)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "FAIL seq 20: missing (next row is seq 21)",
+        "FAIL seq 21: hash mismatch (the row was changed)",
+        f"2 problem(s) in session {session}",
+    ]
+
+
+def test_a_missing_row_before_the_minutes_is_named_not_a_crash(tmp_path):
+    """With seq 38 (the head the minutes name) deleted, verify says so, with no traceback."""
+    session = json.loads((FIXTURES / "log-v1.json").read_text(encoding="utf-8"))["session"]
+    db = tmp_path / "gap.db"
+    shutil.copyfile(FIXTURES / "log-v1.db", db)
+    with sqlite3.connect(db) as conn:
+        head = conn.execute("SELECT hash FROM events WHERE session = ? AND seq = 38", (session,)).fetchone()[0]
+        conn.execute("DELETE FROM events WHERE session = ? AND seq = 38", (session,))
+    done = _verify(db, session)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "FAIL seq 38: missing (next row is seq 39)",
+        "FAIL seq 39: hash mismatch (the row was changed)",
+        f"FAIL seq 39: the minutes name head {head[:12]}…, but seq 38 is missing",
+        f"3 problem(s) in session {session}",
+    ]
