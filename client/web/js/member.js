@@ -1,9 +1,9 @@
 // The member's page, phone first: check in, ask for the floor, read the draft, vote (vote.js).
 
 import { t } from "./i18n.js";
-import { person, point, requestsOf } from "./state.js";
+import { person, point, queueOf, requestsOf } from "./state.js";
 import { act, boot, h, replace } from "./ui.js";
-import { currentItemView, draftLink, floorView } from "./views.js";
+import { currentItemView, draftLink, floorView, speechClock } from "./views.js";
 import { onStatus, renderVote, voteBox } from "./vote.js";
 
 const el = {};
@@ -60,17 +60,21 @@ function renderSpeak(live) {
   const s = live.state;
   if (s.status !== "open" || !s.active_item) return replace(el.speak, h("p", { class: "muted" }, t("speak.need_item")));
   const requests = requestsOf(s, s.active_item);
-  const queue = requests.filter((r) => r.status === "queued");
+  const queue = queueOf(s, s.active_item); // points of order first
   const mine = requests.find((r) => r.person === live.me.person && (r.status === "queued" || r.status === "speaking"));
-  if (mine && mine.status === "speaking") return replace(el.speak, h("p", { class: "big" }, t("speak.speaking")));
+  if (mine && mine.status === "speaking") return replace(el.speak, h("p", { class: "big" }, t("speak.speaking")), speechClock(mine));
   if (mine) {
     return replace(el.speak,
       h("p", { class: "big" }, t("speak.queued", { n: queue.indexOf(mine) + 1 })),
       h("button", { type: "button", class: "btn btn-quiet btn-wide", "data-key": "withdraw",
         onclick: (e) => act(live, { type: "speaker.withdraw", request: mine.id }, e.currentTarget) }, t("speak.withdraw")));
   }
-  replace(el.speak, h("button", { type: "button", class: "btn btn-wide", "data-key": "ask",
-    onclick: (e) => act(live, { type: "speaker.request", item: s.active_item }, e.currentTarget) }, t("speak.ask")));
+  replace(el.speak, h("div", { class: "stack" },
+    h("button", { type: "button", class: "btn btn-wide", "data-key": "ask",
+      onclick: (e) => act(live, { type: "speaker.request", item: s.active_item }, e.currentTarget) }, t("speak.ask")),
+    h("button", { type: "button", class: "btn btn-quiet btn-wide", "data-key": "ask-order",
+      onclick: (e) => act(live, { type: "speaker.request", item: s.active_item, point_of_order: true }, e.currentTarget) },
+    t("speak.point_of_order"))));
 }
 
 boot({
@@ -80,6 +84,7 @@ boot({
   heading: (live) => me(live)?.name || live.me.person,
   subheading: (live) => {
     const self = me(live);
-    return [self?.position, point(live.state, self?.point)?.name].filter(Boolean).join(" · ") || t("role.person");
+    const standsFor = self?.deputy_for ? t("deputy.for", { name: person(live.state, self.deputy_for)?.name || self.deputy_for }) : null;
+    return [self?.position, standsFor, point(live.state, self?.point)?.name].filter(Boolean).join(" · ") || t("role.person");
   },
 });

@@ -2,7 +2,7 @@
 
 import { ordinal, t } from "./i18n.js";
 import { withTab } from "./live.js";
-import { agendaItem, entitled, person } from "./state.js";
+import { agendaItem, entitled, itemsInOrder, person } from "./state.js";
 import { countdown, h, itemTitle, personName, requestLabel } from "./ui.js";
 
 const CHOICES = ["yes", "no", "abstain"];
@@ -48,23 +48,34 @@ export function currentItemView(state, { headingLevel = "h2" } = {}) {
   }
   const item = agendaItem(state, id);
   const live = state.items[id];
-  const n = state.agenda.items.findIndex((i) => i.id === id) + 1;
+  const order = itemsInOrder(state);
+  const n = order.findIndex((i) => i.id === id) + 1;
   return h("div", { class: "current-item" },
-    h("p", { class: "item-number" }, t("item.number", { n, of: state.agenda.items.length })),
+    h("p", { class: "item-number" }, t("item.number", { n, of: order.length })),
     h(headingLevel, { class: "item-now" }, item.title),
     item.presenter ? h("p", { class: "presenter" }, t("item.presenter", { name: personName(state, item.presenter) })) : null,
     live.ends_at ? h("p", { class: "clock" }, h("span", { class: "sr-only" }, t("countdown.label") + ": "), countdown(live.ends_at)) : null);
 }
 
-/** Who has the floor now. */
+/** A speaker's own countdown (the time given with the floor), then how far over; null without a limit. */
+export function speechClock(request) {
+  if (!request || !request.limit_s || !request.granted_at) return null;
+  const until = new Date(Date.parse(request.granted_at) + request.limit_s * 1000).toISOString();
+  return h("p", { class: "speech-clock" }, h("span", { class: "label" }, t("speech.time"), " "),
+    countdown(until, "speech-countdown"));
+}
+
+/** Who has the floor now, with their speaking time counting down. */
 export function floorView(state) {
   const request = state.floor ? state.requests[state.floor] : null;
   const who = request && request.person ? person(state, request.person) : null;
   return h("div", { class: "floor" },
     h("p", { class: "label" }, t("floor")),
     request
-      ? h("p", { class: "floor-who" }, requestLabel(state, request), who?.position ? h("span", { class: "position" }, who.position) : null)
-      : h("p", { class: "floor-none muted" }, t("floor.none")));
+      ? h("p", { class: "floor-who" }, requestLabel(state, request), who?.position ? h("span", { class: "position" }, who.position) : null,
+        request.point_of_order ? h("span", { class: "tag tag-order" }, t("speak.point_of_order")) : null)
+      : h("p", { class: "floor-none muted" }, t("floor.none")),
+    speechClock(request));
 }
 
 /** "n of m have voted", with a progress bar. */
@@ -79,6 +90,9 @@ export function pollProgress(state, poll) {
 
 /** A poll's spec in words: ballot and rule. */
 export function pollSpec(poll) {
+  if (poll.spec.ballot === "hands" && poll.status === "open") {
+    return h("p", { class: "muted poll-spec" }, `${t("ballot.hands")} · ${t(`rule.${poll.spec.rule}`)} · ${t("vote.hands")}`);
+  }
   return h("p", { class: "muted poll-spec" }, `${t(`ballot.${poll.spec.ballot}`)} · ${t(`rule.${poll.spec.rule}`)}`);
 }
 
@@ -95,7 +109,9 @@ export function pollResult(state, poll, { roll = false, title = true } = {}) {
     roll && r.roll && r.roll.length
       ? h("details", { "data-key": `roll-${poll.id}` }, h("summary", {}, t("poll.roll")),
         h("ul", { class: "people" }, r.roll.map((e) =>
-          h("li", {}, h("span", { class: "who" }, personName(state, e.person)), h("span", { class: "tag" }, t(`choice.${e.choice}`))))))
+          h("li", {}, h("span", { class: "who" }, personName(state, e.person),
+            e.by ? h("span", { class: "muted" }, " ", t("vote.cast_by", { name: personName(state, e.by) })) : null),
+          h("span", { class: "tag" }, t(`choice.${e.choice}`))))))
       : null);
 }
 

@@ -5,15 +5,19 @@
 // receipt are kept in localStorage per session, person and poll (a device may be shared) until
 // the poll closes. A vote whose answer never came is sent again (the server recognises a
 // retry and answers with the same receipt).
+//
+// A page casts more than its own vote when a member gave its holder a proxy ("for": that
+// member), and a deputy's page casts the vote of the member it stands for where the agenda's
+// deputies_vote allows: one ballot per member, each with its own receipt.
 
 import { t } from "./i18n.js";
-import { currentPoll, isPresent, person } from "./state.js";
-import { command, h, replace, showError } from "./ui.js";
+import { currentPoll, isPresent, person, representedBy } from "./state.js";
+import { command, h, itemTitle, replace, showError } from "./ui.js";
 import { CHOICES, ballotLabel, draftLink, pollProgress, pollResult, pollSpec } from "./views.js";
 
 const el = {};
-let confirming = null; // {poll, choice} while the member confirms
-const sending = new Set(); // polls with a vote in flight
+let confirming = null; // {poll, member, choice} while the voter confirms
+const sending = new Set(); // "poll:member" with a vote in flight
 let checkinHref = "#checkin";
 
 /** Make `container` this page's vote box; `checkin`: where "check in first" points. */
@@ -31,41 +35,95 @@ function me(live) {
   return person(live.state, live.me.person);
 }
 
-function voteKey(live, poll) {
-  return `phienhop:${live.session}:${live.me.person}:vote:${poll}`;
+/** Whose votes this page casts: its own, those of members who gave it a proxy, or (a deputy,
+ * where deputies_vote allows) the member it stands for. */
+export function ballots(live) {
+  const s = live.state;
+  const self = me(live);
+  if (!self) return [];
+  if (self.deputy_for) return s.agenda.session.deputies_vote ? [self.deputy_for] : [];
+  return [...(self.voting ? [self.id] : []), ...representedBy(s, self.id)];
+}
+
+function voteKey(live, poll, member = live.me.person) {
+  const base = `phienhop:${live.session}:${live.me.person}:vote:${poll}`;
+  return member === live.me.person ? base : `${base}:for:${member}`;
 }
 
 /** Once a poll is closed its result is the record: no device keeps a choice for it. */
 function forgetClosed(live) {
   for (const poll of Object.values(live.state.polls)) {
     if (poll.status === "closed") {
-      try { localStorage.removeItem(voteKey(live, poll.id)); } catch { /* storage disabled */ }
+      for (const member of [live.me.person, ...ballots(live)]) {
+        try { localStorage.removeItem(voteKey(live, poll.id, member)); } catch { /* storage disabled */ }
+      }
     }
   }
 }
 
-function stored(live, poll) {
-  try { return JSON.parse(localStorage.getItem(voteKey(live, poll)) || "null"); } catch { return null; }
+function stored(live, poll, member) {
+  try { return JSON.parse(localStorage.getItem(voteKey(live, poll, member)) || "null"); } catch { return null; }
 }
 
-function store(live, poll, value) {
-  try { localStorage.setItem(voteKey(live, poll), JSON.stringify(value)); } catch { /* storage disabled */ }
+function store(live, poll, member, value) {
+  try { localStorage.setItem(voteKey(live, poll, member), JSON.stringify(value)); } catch { /* storage disabled */ }
 }
 
-/** What this member chose in `poll`, and its receipt: from the log (named) or this device. */
-function myVote(live, poll) {
-  const local = stored(live, poll.id);
-  const voted = poll.voters.includes(live.me.person);
-  const choice = poll.choices[live.me.person] || local?.choice || null;
+/** What was chosen for `member` in `poll`, and its receipt: from the log (named) or this device. */
+function myVote(live, poll, member) {
+  const local = stored(live, poll.id, member);
+  const voted = poll.voters.includes(member);
+  const choice = poll.choices[member] || local?.choice || null;
   return { voted, choice, receipt: local?.receipt || null, unsent: !!local && !local.receipt && !voted };
 }
 
-function myVoteView(live, poll) {
-  const mine = myVote(live, poll);
+function myVoteView(live, poll, member) {
+  const mine = myVote(live, poll, member);
   if (!mine.voted) return null;
-  return h("div", { class: "my-vote", id: "my-vote" },
+  return h("div", { class: "my-vote", id: member === live.me.person ? "my-vote" : `vote-for-${member}` },
     h("p", { class: "big" }, mine.choice ? t("vote.done", { choice: t(`choice.${mine.choice}`) }) : t("vote.done.secret")),
     mine.receipt ? h("p", { class: "receipt" }, t("vote.receipt", { receipt: mine.receipt })) : null);
+}
+
+/** The heading of a ballot cast for someone else: "for X (proxy)" or "(deputy)". */
+function forWhom(live, member) {
+  if (member === live.me.person) return null;
+  const kind = me(live)?.deputy_for ? "vote.for.deputy" : "vote.for.proxy";
+  return h("h3", { class: "vote-for", "data-for": member }, t(kind, { name: person(live.state, member)?.name || member }));
+}
+
+function ballotView(live, poll, member) {
+  const s = live.state;
+  const own = member === live.me.person;
+  const key = `${poll.id}:${member}`;
+  const data = (c) => (own ? `vote-${c}` : `vote-${c}-${member}`);
+  const mine = myVote(live, poll, member);
+  if (mine.voted) return myVoteView(live, poll, member);
+  if (poll.spec.ballot === "hands") return h("p", { class: "big" }, t("vote.hands"));
+  if (sending.has(key)) return h("p", { class: "big", "aria-busy": "true" }, t("vote.sending"));
+  if (mine.unsent) {
+    return h("button", { type: "button", class: "btn btn-wide", "data-key": data("retry"),
+      onclick: () => sendVote(live, poll.id, member, mine.choice) }, `${t("vote.retry")}: ${t(`choice.${mine.choice}`)}`);
+  }
+  if (!isPresent(s, live.me.person)) {
+    return [h("p", { class: "big" }, t("vote.need_checkin")), h("a", { href: checkinHref, class: "btn btn-quiet" }, t("attendance.checkin"))];
+  }
+  const proxy = s.proxies?.[member];
+  if (own && proxy) return h("p", { class: "big" }, t("vote.proxy_given", { name: person(s, proxy.to)?.name || proxy.to }));
+  if (confirming && confirming.poll === poll.id && confirming.member === member) {
+    const choice = confirming.choice;
+    return [
+      h("p", { class: "big" }, t("vote.confirm", { choice: t(`choice.${choice}`) })),
+      h("p", { class: "muted" }, t("vote.final")),
+      h("div", { class: "stack" },
+        h("button", { type: "button", class: "btn btn-wide", "data-key": data("send"), onclick: () => sendVote(live, poll.id, member, choice) }, t("vote.send")),
+        h("button", { type: "button", class: "btn btn-quiet btn-wide", "data-key": data("cancel"),
+          onclick: () => { confirming = null; renderVote(live); el.vote.querySelector(`[data-key="${data("yes")}"]`)?.focus(); } }, t("cancel")))];
+  }
+  return h("div", { class: "stack choices" }, CHOICES.map((c) => h("button", {
+    type: "button", class: `btn btn-wide btn-choice choice-${c}`, "data-key": data(c),
+    onclick: () => { confirming = { poll: poll.id, member, choice: c }; renderVote(live); el.vote.querySelector(`[data-key="${data("send")}"]`)?.focus(); },
+  }, t(`choice.${c}`))));
 }
 
 export function renderVote(live) {
@@ -75,62 +133,40 @@ export function renderVote(live) {
   el.vote.closest("section").hidden = !poll;
   forgetClosed(live);
   if (!poll) return replace(el.vote);
+  const members = ballots(live);
   if (poll.status === "closed") {
-    const mine = myVoteView(live, poll);
-    return replace(el.vote, compact ? null : pollResult(s, poll), self.voting ? mine || h("p", { class: "muted" }, t("vote.missed")) : null);
+    const mine = members.map((m) => [forWhom(live, m), myVoteView(live, poll, m) || h("p", { class: "muted" }, t("vote.missed"))]);
+    return replace(el.vote, compact ? null : pollResult(s, poll), mine);
   }
   const head = compact ? [ballotLabel(s, poll)] : [h("p", { class: "poll-title big" }, h("span", { class: "tag tag-open" }, t("poll.is_open")), " ",
-    s.agenda.items.find((i) => i.id === poll.item)?.title), ballotLabel(s, poll), pollSpec(poll), draftLink(live, poll.item)];
+    itemTitle(s, poll.item)), ballotLabel(s, poll), pollSpec(poll), draftLink(live, poll.item)];
   const progress = compact ? null : pollProgress(s, poll);
-  if (!self.voting) return replace(el.vote, head, h("p", {}, t("vote.no_right")), progress);
-  const mine = myVote(live, poll);
-  if (mine.voted) return replace(el.vote, head, myVoteView(live, poll), progress);
-  if (sending.has(poll.id)) return replace(el.vote, head, h("p", { class: "big", "aria-busy": "true" }, t("vote.sending")), progress);
-  if (mine.unsent) {
-    return replace(el.vote, head,
-      h("button", { type: "button", class: "btn btn-wide", "data-key": "vote-retry",
-        onclick: () => sendVote(live, poll.id, mine.choice) }, `${t("vote.retry")}: ${t(`choice.${mine.choice}`)}`),
-      progress);
-  }
-  if (!isPresent(s, self.id)) {
-    return replace(el.vote, head, h("p", { class: "big" }, t("vote.need_checkin")),
-      h("a", { href: checkinHref, class: "btn btn-quiet" }, t("attendance.checkin")), progress);
-  }
-  if (confirming && confirming.poll === poll.id) {
-    const choice = confirming.choice;
-    return replace(el.vote, head,
-      h("p", { class: "big" }, t("vote.confirm", { choice: t(`choice.${choice}`) })),
-      h("p", { class: "muted" }, t("vote.final")),
-      h("div", { class: "stack" },
-        h("button", { type: "button", class: "btn btn-wide", "data-key": "vote-send", onclick: () => sendVote(live, poll.id, choice) }, t("vote.send")),
-        h("button", { type: "button", class: "btn btn-quiet btn-wide", "data-key": "vote-cancel",
-          onclick: () => { confirming = null; renderVote(live); el.vote.querySelector('[data-key="vote-yes"]')?.focus(); } }, t("cancel"))),
-      progress);
+  if (!members.length) {
+    return replace(el.vote, head, h("p", {}, t(self?.deputy_for ? "vote.deputy_no_right" : "vote.no_right")), progress);
   }
   replace(el.vote, head,
-    h("div", { class: "stack choices" }, CHOICES.map((c) => h("button", {
-      type: "button", class: `btn btn-wide btn-choice choice-${c}`, "data-key": `vote-${c}`,
-      onclick: () => { confirming = { poll: poll.id, choice: c }; renderVote(live); el.vote.querySelector('[data-key="vote-send"]')?.focus(); },
-    }, t(`choice.${c}`)))),
-    progress);
+    members.map((m) => h("div", { class: "ballot", "data-member": m }, forWhom(live, m), ballotView(live, poll, m))), progress);
 }
 
-async function sendVote(live, pollId, choice) {
-  if (sending.has(pollId)) return;
+async function sendVote(live, pollId, member, choice) {
+  const key = `${pollId}:${member}`;
+  if (sending.has(key)) return;
   confirming = null;
-  sending.add(pollId);
-  store(live, pollId, { choice, receipt: null });
+  sending.add(key);
+  store(live, pollId, member, { choice, receipt: null });
   renderVote(live);
+  const body = { type: "vote.cast", poll: pollId, choice };
+  if (member !== live.me.person && !me(live)?.deputy_for) body.for = member;
   try {
-    const answer = await command(live, { type: "vote.cast", poll: pollId, choice });
-    store(live, pollId, { choice, receipt: answer.receipt || null });
+    const answer = await command(live, body);
+    store(live, pollId, member, { choice, receipt: answer.receipt || null });
   } catch (err) {
     if (!err.network) {
-      try { localStorage.removeItem(voteKey(live, pollId)); } catch { /* storage disabled */ }
+      try { localStorage.removeItem(voteKey(live, pollId, member)); } catch { /* storage disabled */ }
     }
     showError(err.text(), { network: err.network });
   } finally {
-    sending.delete(pollId);
+    sending.delete(key);
     renderVote(live);
     document.getElementById("vote-h")?.focus();
   }
@@ -141,7 +177,8 @@ export function onStatus(live) {
   if (live.status !== "live") return;
   const poll = currentPoll(live.state);
   if (!poll || poll.status !== "open") return;
-  const local = stored(live, poll.id);
-  if (local && !local.receipt && local.choice) sendVote(live, poll.id, local.choice);
+  for (const member of ballots(live)) {
+    const local = stored(live, poll.id, member);
+    if (local && !local.receipt && local.choice) sendVote(live, poll.id, member, local.choice);
+  }
 }
-
