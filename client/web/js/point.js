@@ -8,7 +8,7 @@
 // below the stage, out of the projected image. With the public token the page only shows.
 
 import { t } from "./i18n.js";
-import { currentPoll, point, requestsOf } from "./state.js";
+import { currentPoll, itemsInOrder, point, requestsOf } from "./state.js";
 import { act, boot, clock, day, elapsed, h, itemTitle, personName, replace, requestLabel } from "./ui.js";
 import { attendanceList } from "./attendance.js";
 import { CHOICES, ballotLabel, currentItemView, draftLink, floorView, pollView } from "./views.js";
@@ -95,7 +95,7 @@ function before(live) {
       h("p", { class: "session-place" }, t("stage.place", { place: info.place }))),
     h("div", { class: "stage-agenda" },
       h("p", { class: "label" }, t("stage.agenda")),
-      h("ol", { class: "agenda-list" }, s.agenda.items.map((i) => h("li", {}, h("span", { class: "agenda-title" }, i.title),
+      h("ol", { class: "agenda-list" }, itemsInOrder(s).map((i) => h("li", {}, h("span", { class: "agenda-title" }, i.title),
         h("span", { class: "agenda-min" }, t("item.minutes", { n: i.duration_min })))))),
   ];
 }
@@ -121,7 +121,8 @@ function item(live) {
 }
 
 function lastEnded(s) {
-  const done = s.agenda.items.filter((i) => s.items[i.id].status === "done");
+  const order = itemsInOrder(s); // as planned now: added, moved and deferred items included
+  const done = order.filter((i) => s.items[i.id].status === "done");
   done.sort((a, b) => Date.parse(s.items[a.id].ended_at) - Date.parse(s.items[b.id].ended_at));
   return done.at(-1) || null;
 }
@@ -138,7 +139,7 @@ function compactResult(s, poll) {
 function between(live) {
   const s = live.state;
   const ended = lastEnded(s);
-  const next = s.agenda.items.find((i) => s.items[i.id].status === "pending");
+  const next = itemsInOrder(s).find((i) => s.items[i.id].status === "pending");
   const parts = [];
   if (ended) {
     const polls = Object.values(s.polls).filter((p) => p.item === ended.id && p.status === "closed");
@@ -154,9 +155,9 @@ function between(live) {
       h("h2", { class: "session-title" }, s.agenda.session.title), h("p", { class: "item-none" }, t("item.none"))));
   }
   if (next) {
-    const n = s.agenda.items.indexOf(next) + 1;
+    const n = itemsInOrder(s).findIndex((i) => i.id === next.id) + 1;
     parts.push(h("div", { class: "stage-next" },
-      h("p", { class: "label" }, t("stage.next"), " · ", t("item.number", { n, of: s.agenda.items.length })),
+      h("p", { class: "label" }, t("stage.next"), " · ", t("item.number", { n, of: itemsInOrder(s).length })),
       h("p", { class: "next-title" }, next.title),
       next.presenter ? h("p", { class: "presenter" }, t("item.presenter", { name: personName(s, next.presenter) })) : null));
   }

@@ -8,7 +8,7 @@
 // again after a reconnect if it was not yet saved. "New note" starts another note.
 
 import { t } from "./i18n.js";
-import { absentWithoutReason, notesOf } from "./state.js";
+import { absentWithoutReason, itemsInOrder, notesOf } from "./state.js";
 import { withTab } from "./live.js";
 import { act, boot, clock, command, countdown, h, itemTitle, replace, requestLabel, showError } from "./ui.js";
 import { signatureBlock } from "./signatures.js";
@@ -134,7 +134,7 @@ function build(live) {
   liveRef = live;
   const s = live.state;
   const list = h("ol", { class: "items notes" });
-  s.agenda.items.forEach((item, i) => {
+  itemsInOrder(s).forEach((item, i) => { // as planned now: items added or moved before this page opened too
     const notes = notesOf(s, item.id);
     const draft = readDraft(item.id);
     const ed = {
@@ -258,8 +258,9 @@ function render(live, events) {
   if (events.some((e) => !NOT_IN_MINUTES.has(e.type) && e.seq > (el.previewSeq ?? Infinity))) el.changed = true;
   if (el.previewBox.open && events.some((e) => e.type === "minutes.finalized")) refreshPreview();
   renderTimeline(live);
-  for (const item of s.agenda.items) {
+  for (const item of itemsInOrder(s)) {
     const ed = editors.get(item.id);
+    if (!ed) continue; // added after this page opened: its notes box comes with a reload
     const server = serverText(ed);
     // Another tab rewrote the note we edit: show its text unless we have unsaved typing.
     if (server !== ed.seen && ed.area.value === ed.seen && document.activeElement !== ed.area) ed.area.value = server;
