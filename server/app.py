@@ -18,7 +18,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
-from .api import contract, drafts, exports, join, live, minutes, sessions, tokens
+from .api import contract, drafts, edges, exports, join, live, minutes, sessions, tokens
 from .auth import TokenAuth, admin_only
 from .headers import with_security_headers
 from .domain.agenda import AgendaError
@@ -28,9 +28,11 @@ from .engine import Engine, StoreFailed, UnknownSession
 from . import faults
 from .keys import PollKeys
 from .links import format_links, link_rows, write_links_csv
-from .live import Hub, Presence
+from .live import Presence, Room
 from .minutes_doc import MinutesService, RenderUnavailable
+from .relay import MemoryRelay, Tee
 from .settings import Settings, seal_config
+from .view import LocalView
 from .store import Store
 
 log = logging.getLogger("phienhop")
@@ -102,13 +104,21 @@ def _store_failed(request: Request, exc: StoreFailed) -> Response:
     return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
 
 
-class App(Litestar):
-    """Litestar, with the live stream (``api.live``) served ahead of its routing and middleware."""
+class Routes:
+    """The ASGI app served: the live stream (``api.live``) ahead of Litestar, everything else (lifespan too) to Litestar.
+
+    Plain ASGI dispatch on the path, through public interfaces only; attributes not found here
+    (``state``, ``routes``…) are Litestar's.
+    """
+
+    def __init__(self, litestar: Litestar, live_context: live.LiveContext) -> None:
+        self.litestar = litestar
+        self.live = live_context
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "websocket" and live.session_of(scope["path"]) is not None:
             try:
-                return await live.serve(scope, receive, send, self)
+                return await live.serve(scope, receive, send, self.live)
             except Exception as exc:
                 request_id = secrets.token_hex(6)
                 log.error("request %s: live stream %s failed: %s: %s", request_id, scope["path"],
@@ -116,16 +126,33 @@ class App(Litestar):
                 raise
         if scope["type"] == "http":
             send = with_security_headers(send)
-        await super().__call__(scope, receive, send)
+        await self.litestar(scope, receive, send)
+
+    def __getattr__(self, name: str):
+        return getattr(self.litestar, name)
 
 
-def create_app(settings: Settings, announce: Callable[[str], None] | None = None) -> App:
-    """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links)."""
-    hub = Hub(backlog=settings.follower_backlog)
+def create_app(settings: Settings, announce: Callable[[str], None] | None = None, publishers: list | None = None) -> Routes:
+    """The app for ``settings``; ``announce`` prints what is shown once (new admin token, join links).
+
+    ``publishers``: more ``(session, entries)`` targets for committed events (e.g. the Redis
+    publisher of ``relay_redis``), beside the in-process room.
+    """
+    memory = MemoryRelay()
+    room = Room(backlog=settings.follower_backlog)
+    memory.listen(room.deliver)
     store = Store(settings.db)
-    engine = Engine(store, hub, PollKeys(settings.keys_path), evict_after=settings.evict_after)
-    engine.in_use = hub.following
+    engine = Engine(store, Tee(memory.publish_nowait, *(publishers or [])), PollKeys(settings.keys_path),
+                    evict_after=settings.evict_after)
+    engine.in_use = lambda session: room.count(session) > 0  # followed live here: kept in memory
     presence = Presence(engine.presence, debounce=settings.presence_debounce)
+    view = LocalView(engine, settings.admin_token)
+    redis_publisher = None
+    if settings.redis_url:  # edges read the committed events from Redis streams
+        from .relay_redis import RedisPublisher, RedisRelay
+
+        redis_publisher = RedisPublisher(RedisRelay(settings.redis_url), engine)
+        engine.publisher.targets.append(redis_publisher)
     sealer, trust = seal_config(settings)  # ValueError: the seal or trust list cannot be used
     minutes_service = MinutesService(engine, sealer=sealer, trust=trust)
 
@@ -139,6 +166,8 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             for state in engine.states.values():
                 presence.expect_back(state.id, state.online_points)
             minutes_service.start()
+            if redis_publisher is not None:
+                await redis_publisher.start()  # republishes what Redis lacks, then each commit
             admin = None if settings.admin_token else await engine.ensure_admin()
             if admin and announce:
                 announce(f"admin token (shown once; keep it, or set PHIENHOP_ADMIN_TOKEN): {admin}")
@@ -156,24 +185,26 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             yield
         finally:
             minutes_service.stop()
+            await room.close()
+            if redis_publisher is not None:
+                await redis_publisher.stop()
             await engine.stop()
             await store.close()
 
-    app = App(
+    app = Litestar(
         route_handlers=[
             health, status, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
             sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
-            drafts.get_draft, tokens.rotate, exports.export_file,
+            drafts.get_draft, tokens.rotate, exports.export_file, edges.grants, edges.presence,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
         ],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
-            "hub": Provide(lambda: hub, sync_to_thread=False),
+            "room": Provide(lambda: room, sync_to_thread=False),
             "presence": Provide(lambda: presence, sync_to_thread=False),
             "minutes": Provide(lambda: minutes_service, sync_to_thread=False),
             "agenda_dir": Provide(lambda: Path(settings.agenda_dir), sync_to_thread=False),
         },
-        plugins=[hub.plugin],
         middleware=[DefineMiddleware(TokenAuth, exclude=["^/health$", "^/web", "^/join", "^/schema", "^/$"])],
         exception_handlers={
             HTTPException: _http_error,
@@ -193,7 +224,8 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
         logging_config=None,
     )
     app.state.engine, app.state.minutes = engine, minutes_service  # the commands route reads these: no DI per vote
-    app.state.hub, app.state.presence = hub, presence  # the live stream reads these: no DI per connection
+    app.state.room, app.state.presence, app.state.relay, app.state.view = room, presence, memory, view
+    app.state.redis_publisher = redis_publisher
     app.state.admin_token = settings.admin_token
     app.state.settings = settings
-    return app
+    return Routes(app, live.LiveContext(view=view, room=room, presence=presence, settings=settings))

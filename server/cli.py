@@ -62,6 +62,7 @@ def cli() -> None:
 @setting_option("seal_p12")
 @setting_option("seal_passphrase_file")
 @setting_option("trust")
+@setting_option("redis_url")
 def serve(agenda, no_sample, log_level, **values) -> int:
     """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
 
@@ -99,19 +100,50 @@ def serve(agenda, no_sample, log_level, **values) -> int:
 
     limits = guard.Limits(settings.request_timeout,
                           guard.connection_cap(settings.max_connections, guard.raise_descriptor_limit()))
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=log_level.lower(), access_log=False,
-        ws_max_size=16 * 1024, ws_ping_interval=10.0, ws_ping_timeout=10.0, timeout_graceful_shutdown=3,
-        ws_per_message_deflate=False,  # deflate is per connection: it would compress every event once per follower
-        ws="websockets-sansio",  # live.frame_writer writes each event's one frame straight to its transports
-        http=guard.guarded(limits),  # a deadline per request and a connection cap (guard.py)
-    )
+    from .serving import uvicorn_config
+
+    config = uvicorn_config(app, settings.host, settings.port, log_level.lower(),
+                            http=guard.guarded(limits))  # a deadline per request and a connection cap (guard.py)
     logs.install(log_level.lower(), secrets=(settings.admin_token,))
     try:
         uvicorn.Server(config).run()
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it stopped on: a clean stop, exit 0
         pass
     return 0
+
+
+@cli.command(short_help="serve followers from Redis streams, backed by a primary (scale-out)")
+@click.option("--primary", required=True, envvar="PHIENHOP_PRIMARY", show_envvar=True,
+              help="base URL of the primary (phienhop serve), e.g. http://10.0.0.1:8000")
+@click.option("--redis", "redis_url", required=True, envvar="PHIENHOP_REDIS_URL", show_envvar=True,
+              help="the Redis the primary publishes to (--redis-url there), e.g. redis://10.0.0.2:6379/0")
+@setting_option("host")
+@setting_option("port", default=8001)
+@setting_option("public_url")
+@setting_option("follower_backlog")
+@setting_option("log_level")
+def edge(primary, redis_url, host, port, public_url, follower_backlog, log_level) -> int:
+    """Serve the live stream and events?since= of the primary's sessions to followers, fed by Redis.
+
+    Stateless: start as many as followers need, behind a proxy that sends followers here and
+    everything else to the primary. The admin token ($PHIENHOP_ADMIN_TOKEN, the primary's) lets
+    the edge read each session's token map and report the points it holds.
+    """
+    import os
+
+    from . import logs
+    from .edge import EdgeSettings, run
+
+    token = os.environ.get(BY_NAME["admin_token"].env, "")
+    if not token:
+        return _fail("the edge needs the primary's admin token in $PHIENHOP_ADMIN_TOKEN")
+    logs.install(log_level.lower(), secrets=(token,))
+    settings = EdgeSettings(primary=primary, redis=redis_url, host=host, port=port, admin_token=token,
+                            public_url=public_url, follower_backlog=follower_backlog)
+    try:
+        return run(settings, log_level.lower())
+    except KeyboardInterrupt:
+        return 0
 
 
 @cli.command(short_help="create a session on a running server from an agenda file")

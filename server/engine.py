@@ -23,6 +23,7 @@ import msgspec
 
 from .domain import Actor, Context, Decision, DomainError, NotFound, Role, apply, decide
 from .domain.agenda import Agenda, Ballot as BallotKind
+from .domain.audiences import Audience, public_bytes
 from .domain.commands import CastVote, OpenPoll
 from .domain.events import DeputyAssigned, Event, PollClosed, PollOpened, SessionCreated, decode, encode
 from .domain.polls import CHOICES, apply_ballot, box_weight, member_voted_for
@@ -34,6 +35,7 @@ from .keys import PollKeys, receipt_hash
 from . import faults
 from .domain.errors import Conflict
 from .store import GENESIS, Batch, BallotRow, CommandRow, EventRow, Store, TokenRow, chain
+from .relay import Entry
 from .tokens import Grant, SessionTokens, grant_of, issue, new_token, token_hash
 
 log = logging.getLogger("phienhop.engine")
@@ -50,9 +52,13 @@ MAX_CLOSED = 16  # closed sessions held at most; the least recently touched go f
 
 
 class Publisher(Protocol):
-    """Where committed events go live (the fan-out seam: memory or Redis channels)."""
+    """Where committed events go live (the relays: the room in memory, and Redis when edges read it).
 
-    def publish(self, session: str, data: bytes) -> None: ...
+    Called once per commit with that commit's entries of one session, in seq order; must not
+    wait and must not raise (a publisher's trouble never fails a command).
+    """
+
+    def publish(self, session: str, entries: list[Entry]) -> None: ...
 
 
 class CommandResult(msgspec.Struct):
@@ -113,6 +119,8 @@ class Engine:
         self.states: dict[str, SessionState] = {}  # committed: what readers see
         self._working: dict[str, SessionState] = {}  # the writer's copy, ahead by the batch in flight
         self.logs: dict[str, list[bytes]] = {}  # canonical bytes of every committed event, index seq-1
+        self.public_logs: dict[str, list[bytes]] = {}  # the same as the PUBLIC audience reads them (mostly the same objects)
+        self.epochs: dict[str, str] = {}  # session -> hash of its first event: which history this log is
         self.sources: dict[str, str] = {}  # agenda hash -> session id
         self.grants: dict[str, Grant] = {}  # token hash -> grant
         self._queue: asyncio.Queue[tuple[_Job, Callable]] | None = None
@@ -190,9 +198,12 @@ class Engine:
             self.states.pop(session, None)
             self._working.pop(session, None)
             self.logs.pop(session, None)
+            self.public_logs.pop(session, None)
             return
         ballots = await self.store.ballots(session)
         self.logs[session] = [r.data for r in rows]
+        self.public_logs[session] = [public_bytes(r.data) for r in rows]
+        self.epochs[session] = rows[0].hash
         for target in ((self._working,) if working_only else (self.states, self._working)):
             state: SessionState | None = None
             for row in rows:
@@ -272,7 +283,7 @@ class Engine:
         over = len(candidates) - self.max_closed
         gone = [s for i, s in enumerate(candidates) if i < over or now - self._touched.get(s, 0.0) >= self.evict_after]
         for session in gone:
-            for held in (self.states, self._working, self.logs, self._touched):
+            for held in (self.states, self._working, self.logs, self.public_logs, self.epochs, self._touched):
                 held.pop(session, None)
             self._stored.add(session)
         if gone:
@@ -291,9 +302,15 @@ class Engine:
         except KeyError:
             raise UnknownSession(session) from None
 
-    def events_since(self, session: str, since: int) -> list[bytes]:
-        """Committed events with seq > ``since``, as their canonical bytes."""
-        return self.logs[session][max(since, 0):]
+    def events_since(self, session: str, since: int, audience: Audience = Audience.FULL) -> list[bytes]:
+        """Committed events with seq > ``since``, as their canonical bytes (as ``audience`` reads them)."""
+        logs = self.logs if audience is Audience.FULL else self.public_logs
+        return logs[session][max(since, 0):]
+
+    def entries_since(self, session: str, since: int) -> list[Entry]:
+        """Committed events with seq > ``since`` as relay entries (what a relay republishes)."""
+        full, public, epoch = self.logs[session], self.public_logs[session], self.epochs[session]
+        return [Entry(i + 1, full[i], public[i], epoch) for i in range(max(since, 0), len(full))]
 
     def grant(self, token: str) -> Grant | None:
         """The grant of ``token``: from memory for the sessions held, else from the store."""
@@ -611,10 +628,11 @@ class Engine:
                 raise asyncio.CancelledError()
             return
         try:
+            published: dict[str, list[Entry]] = {}
             for job in accepted:
-                self._commit_job(job, batch)
-            for row in batch.events:
-                self.publisher.publish(row.session, row.data)
+                self._commit_job(job, batch, published)
+            for session, entries in published.items():
+                self.publisher.publish(session, entries)
         except Exception:
             # Committed, but memory fell behind the disk: rebuild from the log, which has it all.
             # The callers are still answered: what they asked for is durable.
@@ -665,15 +683,19 @@ class Engine:
                     apply_ballot(state, ballot)
         return True
 
-    def _commit_job(self, job: _Job, batch: Batch) -> None:
+    def _commit_job(self, job: _Job, batch: Batch, published: dict[str, list[Entry]]) -> None:
         for event, row in job.events:
             if isinstance(event, SessionCreated):
                 self.states[job.session] = SessionState(id=job.session, agenda=event.agenda)
-                self.logs[job.session] = []
+                self.logs[job.session], self.public_logs[job.session] = [], []
+                self.epochs[job.session] = row.hash
             state = self.states[job.session]
             apply(state, event)
             state.head = row.hash
+            public = public_bytes(row.data)
             self.logs[job.session].append(row.data)
+            self.public_logs[job.session].append(public)
+            published.setdefault(job.session, []).append(Entry(row.seq, row.data, public, self.epochs[job.session]))
             if isinstance(event, PollClosed):
                 self.keys.drop(job.session, event.poll)
         for ballot in job.ballots:

@@ -1,39 +1,44 @@
-"""The live stream: fan-out through Litestar's channels, resume from the log, point presence.
+"""The live room: followers per session, fan-out in seq order, one frame per event and audience, presence.
 
-Each committed event is published once as its canonical bytes; the channels plugin puts the
-same bytes object in every follower's bounded queue (``FOLLOWER_BACKLOG`` events), and never
-waits for a follower. A follower whose queue overflows is cut off at once with
-``CLOSE_TOO_SLOW`` (a send its full socket holds up is abandoned) and resumes from its last
-seq; the publisher and the other followers never wait for it. A follower that is caught up and
-idle is written to directly from the fan-out loop (``FollowerSubscriber.direct``): one frame
-per event shared by all (under uvicorn's websockets-sansio; elsewhere the queued ASGI path), no queue and no task
-switch per follower; it falls back to its queue on anything unusual. Frames are not compressed (``phienhop serve`` turns
-permessage-deflate off): deflate runs per connection, once per event per follower. Because every follower carries
-its seq and repairs gaps from the log, an event the channel drops (a full queue, litestar#5011
-and friends) costs a resend, never a hole. We use no channel history, so #5011's deadlock
-(history larger than the backlog under "backoff") cannot happen, and ``FollowerSubscriber.put``
-never blocks, so neither can its twin in ``unsubscribe``.
+A relay (``relay.py``) tells the room each committed entry, in seq order; the room offers it to
+every follower of that session. A follower that is caught up and idle gets the entry's frame
+written at once from the fan-out loop (``Follower.direct``: one frame per audience shared by
+all, no queue, no task switch per follower, as websockets' ``broadcast()`` does); anything else
+goes to its own bounded queue (``backlog`` entries), which wakes its handler. Named overflow
+policy, *disconnect*: the first entry that does not fit cuts the follower off (close 4408, then
+the connection is aborted after ``CLOSE_WAIT`` if it still does not read); it resumes with
+``since`` from the log. The fan-out never awaits a follower, and an error in one follower's
+offer is contained to that follower.
 
 Close codes (the client acts on each):
   1000 normal; 1009 message too big (inbound limit, 16 KiB; followers only listen);
   1011 keepalive ping timeout (uvicorn); 1012 server restarting (uvicorn's shutdown);
   4400 bad ``since`` (not a whole number, or beyond the log's head): do not retry as is;
   4401 no or unknown token; 4403 token of another session or a bad Origin: do not retry;
-  4404 unknown session; 4408 too slow (queue overflow): reconnect with ``since``.
+  4404 unknown session; 4408 too slow (queue overflow, or a socket that stopped taking data):
+  reconnect with ``since``; 4409 history changed (the epoch differs): reload from 0.
+
+The direct write and the abort reach into uvicorn's websockets-sansio protocol (``RawSocket``):
+the one private path left on the hot path, capped by ``uvicorn<0.55`` and guarded by
+``tests/server/test_live_raw.py``, which fails the day a uvicorn no longer has what it reads.
+Without it (another server, another uvicorn) every frame takes the plain ASGI ``send``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
-from asyncio import QueueFull
+import socket
+import struct
 from typing import Callable
 
 import msgspec
-from websockets.frames import Frame, Opcode
-from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.subscriber import Subscriber
+
+from .domain.audiences import Audience
+from .relay import Entry, text_frame
+
 try:  # the frame writer reads this uvicorn protocol's internals; without it, the plain ASGI path
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol as _SansIO
 except ImportError:  # pragma: no cover - another uvicorn, or another server
@@ -41,6 +46,8 @@ except ImportError:  # pragma: no cover - another uvicorn, or another server
 from websockets.protocol import State
 
 _OPEN = State.OPEN
+_LINGER_0 = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() resets
+_LINGER_OFF = struct.pack("ii", 0, 0)
 
 log = logging.getLogger("phienhop.live")
 
@@ -49,14 +56,13 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_TOO_SLOW = 4408
+CLOSE_HISTORY_CHANGED = 4409
 
-FOLLOWER_BACKLOG = 256  # events queued for one follower before it is cut off
+FOLLOWER_BACKLOG = 256  # entries queued for one follower before it is cut off
 PRESENCE_DEBOUNCE = 5.0  # seconds a point may be gone before it counts as offline
-WATCHDOG_EVERY = 1.0  # seconds between checks for followers left behind by a lost last event
-
-
-def channel(session: str) -> str:
-    return f"session.{session}"
+CLOSE_WAIT = 2.0  # seconds a cut-off follower gets to take its close frame before its connection is aborted
+STALL_LIMIT = 10.0  # seconds a socket may hold unsent bytes without taking any before the follower is cut off
+STALL_EVERY = 1.0  # seconds between the stall checks
 
 
 class _SeqOnly(msgspec.Struct):
@@ -71,158 +77,205 @@ def seq_of(data: bytes) -> int:
     return _seq_decoder.decode(data).seq
 
 
-def text_frame(data: bytes) -> bytes:
-    """One unmasked, unfragmented text frame (what a server sends), serialized by websockets itself."""
-    return Frame(Opcode.TEXT, data).serialize(mask=False)
-
-
-_last: list = [None, 0, None]  # the bytes just fanned out, their seq and their frame
-
-
-def _fanned(data: bytes) -> tuple[int, bytes]:
-    """Seq and frame of ``data``, computed once per event: fan-out offers the same bytes to all."""
-    if _last[0] is not data:
-        _last[:] = [data, seq_of(data), text_frame(data)]
-    return _last[1], _last[2]
-
-
-Writer = Callable[[bytes], bool]  # frame -> written now, without waiting?
-
-
-def frame_writer(send: Callable) -> Writer | None:
-    """Under uvicorn's websockets-sansio protocol, the event's frame written straight to the socket; else None.
+class RawSocket:
+    """The socket under uvicorn's websockets-sansio connection: write a whole frame now, see its buffer, abort.
 
     Frames from a server are not masked and we negotiate no extension, so one event's frame is
-    the same bytes for every follower: built once, written to each transport as it is, with
-    none of the per-follower framing, coroutine and ASGI dispatch of ``send`` (what websockets'
-    broadcast() still pays). Anything but an open, writable connection answers False, and the
-    caller falls back to ``send``, which waits or raises as uvicorn decides.
+    the same bytes for every follower: built once, written to each transport as it is. Anything
+    but an open, writable connection makes ``write`` answer False and the caller takes ``send``.
     """
-    protocol = getattr(send, "__self__", None)
-    if _SansIO is None or not isinstance(protocol, _SansIO):
-        return None
-    try:  # what ``write`` reads, as uvicorn 0.54 names it; another uvicorn inside gets the plain path
-        conn, transport, writable = protocol.conn, protocol.transport, protocol.writable
-        if not hasattr(protocol, "close_sent") or conn.extensions:  # permessage-deflate: frames differ per connection
-            return None
-    except AttributeError:
-        return None
 
-    def write(frame: bytes) -> bool:
-        if protocol.close_sent or conn.state is not _OPEN or not writable.is_set() or transport.is_closing():
+    __slots__ = ("_protocol", "_conn", "_transport", "_writable")
+
+    def __init__(self, protocol) -> None:
+        self._protocol, self._conn = protocol, protocol.conn
+        self._transport, self._writable = protocol.transport, protocol.writable
+
+    @classmethod
+    def of(cls, send: Callable) -> "RawSocket | None":
+        """The raw socket behind an ASGI ``send``, or None when it is not uvicorn's websockets-sansio (as 0.54 has it)."""
+        protocol = getattr(send, "__self__", None)
+        if _SansIO is None or not isinstance(protocol, _SansIO):
+            return None
+        try:
+            raw = cls(protocol)
+            if not hasattr(protocol, "close_sent") or raw._conn.extensions:  # deflate: frames differ per connection
+                return None
+            raw._transport.get_write_buffer_size
+        except AttributeError:
+            return None
+        return raw
+
+    def write(self, frame: bytes) -> bool:
+        p = self._protocol
+        if p.close_sent or self._conn.state is not _OPEN or not self._writable.is_set() or self._transport.is_closing():
             return False
-        transport.write(frame)
+        self._transport.write(frame)
         return True
 
-    return write
+    def buffered(self) -> int:
+        """Bytes written but not yet taken by the peer's socket."""
+        return self._transport.get_write_buffer_size()
 
+    def abort(self) -> None:
+        """Drop the connection now, unsent bytes and all (a peer that never reads would hold it forever).
 
-class FollowerSubscriber(Subscriber):
-    """A channels subscriber whose overflow is not silent and whose unsubscribe never blocks.
-
-    Named policy: *disconnect* — on the first event that does not fit, the subscriber flags
-    itself and calls ``on_overflow`` (the handler interrupts even a send that the follower's
-    full socket holds up), then closes with CLOSE_TOO_SLOW; the follower resumes with ``since``.
-    """
-
-    overflowed: bool = False
-    on_overflow: Callable[[], object] | None = None
-    session: str = ""  # the session followed (set by Hub.subscribe)
-    forwarded: int = 0  # the last seq sent to the follower (kept by the handler)
-    behind: Callable[[], bool] = staticmethod(lambda: False)  # is the log's head past ``forwarded``?
-    _suspect: int = -1  # ``forwarded`` when the watchdog last found it behind with nothing queued
-    direct: Writer | None = None  # while the handler is idle and the follower caught up
-
-    def put_nowait(self, item: bytes | None) -> bool:
-        # Fast path: a caught-up follower gets the next event written now, in the fan-out loop
-        # itself, with no queue, no task switch and no per-follower encoding (as websockets'
-        # broadcast() does). Anything else (a gap, a full socket, a closing connection) goes
-        # to the queue, which wakes the handler and disarms this path until it is idle again.
-        if self.direct is not None and item:
-            seq, frame = _fanned(item)
-            if seq <= self.forwarded:
-                return True
-            if seq == self.forwarded + 1 and self.direct(frame):
-                self.forwarded = seq
-                return True
-            self.direct = None
-        try:
-            self._queue.put_nowait(item)
-            return True
-        except QueueFull:
-            if not self.overflowed:
-                self.overflowed = True
-                if self.on_overflow is not None:
-                    self.on_overflow()
-            return False
-
-    async def put(self, item: bytes | None) -> None:
-        # Litestar's unsubscribe awaits put(None); on a full queue nobody would ever take
-        # from (litestar#5011's pattern) that would hang the handler forever. The end marker takes
-        # the oldest event's place instead: the follower is going away and resumes from the log.
-        while True:
-            try:
-                self._queue.put_nowait(item)
-                return
-            except QueueFull:
-                self._queue.get_nowait()
-
-
-class Hub:
-    """The fan-out seam: publish committed bytes, subscribe followers. Swap the backend to scale out."""
-
-    def __init__(self, backend=None, backlog: int = FOLLOWER_BACKLOG) -> None:
-        self.backlog = backlog
-        self._followers: set[FollowerSubscriber] = set()
-        self._watchdog: asyncio.Task | None = None
-        self.plugin = ChannelsPlugin(
-            backend=backend or MemoryChannelsBackend(),
-            arbitrary_channels_allowed=True,
-            subscriber_max_backlog=backlog,
-            subscriber_backlog_strategy="backoff",
-            subscriber_class=FollowerSubscriber,
-        )
-
-    def publish(self, session: str, data: bytes) -> None:
-        try:
-            self.plugin.publish(data, channels=[channel(session)])
-        except (AttributeError, RuntimeError):
-            # Not started yet (sessions created during start-up): nobody can be subscribed,
-            # and followers read these events from the log.
-            pass
-
-    async def subscribe(self, session: str) -> FollowerSubscriber:
-        subscriber = await self.plugin.subscribe([channel(session)])
-        subscriber.session = session
-        self._followers.add(subscriber)
-        if self._watchdog is None or self._watchdog.done():
-            self._watchdog = asyncio.create_task(self._watch(), name="phienhop-live-watchdog")
-        return subscriber
-
-    def following(self, session: str) -> bool:
-        """True while anyone follows ``session`` here (the engine keeps such a session in memory)."""
-        return any(f.session == session for f in self._followers)
-
-    async def unsubscribe(self, subscriber: Subscriber) -> None:
-        self._followers.discard(subscriber)
-        await self.plugin.unsubscribe(subscriber)
-
-    async def _watch(self) -> None:
-        """Wake a follower that stays behind the log with nothing queued: the channel lost its tail.
-
-        A lost event in the middle of the stream is repaired by the next one (a seq gap); a lost
-        *last* event has no next one. Twice in a row behind, with the same seq and an empty queue,
-        means lost rather than in flight; the empty wake-up makes the handler send from the log.
+        With SO_LINGER 0 the kernel answers with a reset and frees the socket's buffers at once;
+        a plain close would leave them queued (FIN-WAIT-1) for as long as the peer keeps its window shut.
         """
-        while self._followers:
-            await asyncio.sleep(WATCHDOG_EVERY)
-            for subscriber in list(self._followers):
-                if subscriber.qsize or not subscriber.behind():
-                    subscriber._suspect = -1
-                elif subscriber._suspect == subscriber.forwarded:
-                    subscriber.put_nowait(b"")
-                else:
-                    subscriber._suspect = subscriber.forwarded
+        self.reset_on_close()
+        self._transport.abort()
+
+    def drop_after(self, seconds: float) -> None:
+        """Have the kernel drop the connection once sent bytes go unacknowledged, or wait behind a shut window,
+        for ``seconds`` (TCP_USER_TIMEOUT): also after the socket is closed, when nobody else is watching it."""
+        with contextlib.suppress(Exception):
+            sock = self._transport.get_extra_info("socket")
+            if sock is not None and hasattr(socket, "TCP_USER_TIMEOUT"):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(seconds * 1000))
+
+    def reset_on_close(self, on: bool = True) -> None:
+        """From now on, however this connection is closed (by us, or by uvicorn's ping timeout), unsent bytes are
+        dropped with a reset (``on``), or flushed before a FIN as usual (not ``on``)."""
+        with contextlib.suppress(Exception):
+            sock = self._transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_0 if on else _LINGER_OFF)
+
+
+class Follower:
+    """One live connection's place in the room: its audience, the last seq it was sent, its bounded queue."""
+
+    __slots__ = ("session", "audience", "forwarded", "queue", "backlog", "direct", "cut_off", "on_cut",
+                 "_waiter", "raw", "_stall", "token")
+
+    def __init__(self, session: str, audience: Audience, since: int, backlog: int) -> None:
+        self.session, self.audience, self.forwarded, self.backlog = session, audience, since, backlog
+        self.queue: collections.deque[Entry | None] = collections.deque()
+        self.direct: Callable[[bytes], bool] | None = None  # set while the handler is idle and caught up
+        self.cut_off: tuple[int, str] | None = None  # (close code, reason) once the room let it go
+        self.on_cut: Callable[[], object] | None = None  # the handler's interrupt (cancels even a held-up send)
+        self._waiter: asyncio.Future | None = None
+        self.raw: RawSocket | None = None
+        self._stall = (0, 0.0)  # (bytes buffered, seconds it has not shrunk) at the last stall check
+        self.token: str | None = None  # the hash of the token it follows with (an edge cuts it when revoked)
+
+    def offer(self, entry: Entry | None) -> None:
+        """Take ``entry`` (None: the end marker): written now when caught up and idle, else queued; never waits."""
+        if entry is not None and self.direct is not None and not self.queue:
+            if entry.seq <= self.forwarded:
+                return
+            if entry.seq == self.forwarded + 1 and self.direct(entry.frame(self.audience)):
+                self.forwarded = entry.seq
+                return
+            self.direct = None
+        if entry is not None and len(self.queue) >= self.backlog:
+            self.cut()
+            return
+        self.queue.append(entry)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def cut(self, code: int = CLOSE_TOO_SLOW, reason: str = "") -> None:
+        """Let this follower go with ``code`` (default: too slow); the first cut wins."""
+        if self.cut_off is None:
+            self.cut_off = (code, reason)
+            self.direct = None
+            if self.raw is not None and code == CLOSE_TOO_SLOW:  # it may never read again: do not let the kernel keep its bytes
+                self.raw.reset_on_close()
+            if self.on_cut is not None:
+                self.on_cut()
+
+    async def next(self) -> Entry | None:
+        """The next queued entry, waiting (with the fast path armed by the caller) while there is none."""
+        while not self.queue:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self.queue.popleft()
+
+    def stalled(self, every: float, limit: float) -> bool:
+        """Called every ``every`` s: True once the socket has held unsent bytes, never fewer, for ``limit`` s."""
+        raw = self.raw
+        if raw is None:
+            return False
+        size = raw.buffered()
+        before, held = self._stall
+        if size and size >= before:
+            held += every
+            if held == 2 * every:  # it stopped reading: whoever closes it must not leave its bytes to the kernel
+                raw.reset_on_close()
+        else:
+            if held >= 2 * every:
+                raw.reset_on_close(False)
+            held = 0.0
+        self._stall = (size, held)
+        return held >= limit
+
+
+class Room:
+    """The followers of every session in this process; ``deliver`` is a relay listener."""
+
+    def __init__(self, backlog: int = FOLLOWER_BACKLOG, stall_limit: float = STALL_LIMIT) -> None:
+        self.backlog = backlog
+        self.stall_limit = stall_limit
+        self.followers: dict[str, set[Follower]] = {}
+        self._watch: asyncio.Task | None = None
+
+    def join(self, session: str, audience: Audience, since: int) -> Follower:
+        follower = Follower(session, audience, since, self.backlog)
+        self.followers.setdefault(session, set()).add(follower)
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(self._watch_stalls(), name="phienhop-stalls")
+        return follower
+
+    def leave(self, follower: Follower) -> None:
+        group = self.followers.get(follower.session)
+        if group is not None:
+            group.discard(follower)
+            if not group:
+                del self.followers[follower.session]
+
+    def deliver(self, session: str, entry: Entry) -> None:
+        """Offer ``entry`` to each follower of ``session``; one failing follower is cut off, the rest go on."""
+        group = self.followers.get(session)
+        if not group:
+            return
+        for follower in list(group):
+            try:
+                follower.offer(entry)
+            except Exception:
+                log.exception("fan-out to one follower of %s failed; cutting it off", session)
+                follower.cut()
+
+    def cut(self, session: str, code: int, reason: str) -> None:
+        """Let every follower of ``session`` go (e.g. 4409 when its history changed)."""
+        for follower in list(self.followers.get(session, ())):
+            follower.cut(code, reason)
+
+    def count(self, session: str | None = None) -> int:
+        if session is not None:
+            return len(self.followers.get(session, ()))
+        return sum(len(g) for g in self.followers.values())
+
+    async def _watch_stalls(self) -> None:
+        """Cut off followers whose socket stopped taking data (the keepalive cannot: its ping sits behind the data)."""
+        while self.followers:
+            await asyncio.sleep(STALL_EVERY)
+            for group in list(self.followers.values()):
+                for follower in list(group):
+                    try:
+                        if follower.stalled(STALL_EVERY, self.stall_limit):
+                            follower.cut()
+                    except Exception:  # a transport already gone: its handler is ending anyway
+                        pass
+
+    async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
 
 
 class Presence:
@@ -233,6 +286,7 @@ class Presence:
         self._debounce = debounce
         self._open: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], asyncio.Task] = {}
+        self._remote: dict[str, tuple[set[tuple[str, str]], asyncio.TimerHandle | None]] = {}  # edge -> held, lapse
 
     async def connected(self, session: str, point: str) -> None:
         key = (session, point)
@@ -269,5 +323,36 @@ class Presence:
         except Exception:  # presence is evidence only; never break a connection over it
             log.warning("presence of %s/%s not recorded", session, point, exc_info=True)
 
+    async def remote(self, holder: str, held: dict[str, list[str]], ttl: float) -> None:
+        """``holder`` (an edge) holds these points open for ``ttl`` seconds: counted as one connection each.
+
+        A new report replaces the last; a report not renewed in time lapses (an edge killed -9
+        says nothing), and the points it held go offline after the debounce, unless held elsewhere.
+        """
+        now = {(s, p) for s, points in held.items() for p in points}
+        before, timer = self._remote.pop(holder, (set(), None))
+        if timer is not None:
+            timer.cancel()
+        self._remote[holder] = (now, asyncio.get_running_loop().call_later(ttl, self._lapse, holder))
+        for session, point in sorted(now - before):
+            await self.connected(session, point)
+        for session, point in sorted(before - now):
+            self.disconnected(session, point)
+
+    def _lapse(self, holder: str) -> None:
+        held, _ = self._remote.pop(holder, (set(), None))
+        for session, point in sorted(held):
+            self.disconnected(session, point)
+
     def online(self, session: str) -> set[str]:
         return {p for (s, p) in self._open if s == session}
+
+    def held(self) -> dict[str, list[str]]:
+        """The points with an open connection here, per session (what an edge reports to the primary)."""
+        out: dict[str, list[str]] = {}
+        for session, point in self._open:
+            out.setdefault(session, []).append(point)
+        return out
+
+
+__all__ = ["Room", "Follower", "Presence", "RawSocket", "seq_of", "text_frame", "Entry"]

@@ -75,6 +75,7 @@ SETTINGS = [
             click.Path(dir_okay=False)),
     Setting("trust", "PHIENHOP_TRUST", "", "CA certificates (a PEM file or a folder) a signer must chain to, to be trusted here",
             click.Path()),
+    Setting("redis_url", "PHIENHOP_REDIS_URL", "", "Redis to publish committed events to, for edges (redis://HOST:PORT/DB); empty: none"),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -98,6 +99,7 @@ class Settings(msgspec.Struct):
     seal_p12: str = _D["seal_p12"]
     seal_passphrase_file: str = _D["seal_passphrase_file"]
     trust: str = _D["trust"]
+    redis_url: str = _D["redis_url"]
     agendas: list[str] = msgspec.field(default_factory=list)
 
     @property

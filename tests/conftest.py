@@ -21,3 +21,13 @@ def srv(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("module") / "phienhop.db").start()
     yield server
     server.kill()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on a free loopback port (skipped without it, failed under PHIENHOP_REQUIRE_ALL)."""
+    from .support import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.kill()

@@ -198,3 +198,107 @@ def small_agenda(voters: int = 5, guests: int = 1, quorum: str = "1/2", rule: st
              "poll": {"method": "yes-no-abstain", "ballot": ballot, "rule": rule}},
         ],
     }
+
+
+class RedisServer:
+    """A real ``redis-server`` (Debian's) on a free loopback port, in a temporary directory; no persistence."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20.0) -> "RedisServer":
+        """Start (again, on the same port after ``stop`` or ``kill``); returns once it answers PING."""
+        binary = require_tool("redis-server")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.dir / "redis.log", "ab")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}: {(self.dir / 'redis.log').read_text()}")
+            if self.command("PING") == "+PONG":
+                return self
+            time.sleep(0.05)  # polling for the port to open
+        raise RuntimeError(f"redis-server did not answer PING in {timeout}s")
+
+    def command(self, *args: str) -> str:
+        """One command over a plain socket (RESP); the first line of the answer, '' if unreachable."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.sendall(("*%d\r\n" % len(args) + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)).encode())
+                answer = b""
+                while not answer.endswith(b"\r\n"):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    answer += chunk
+                return answer.decode(errors="replace").split("\r\n", 1)[0]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+class EdgeServer:
+    """``phienhop edge`` as a child process on a free loopback port, fed by ``redis_url``, backed by ``primary``."""
+
+    def __init__(self, directory: Path, primary: str, redis_url: str, *extra: str) -> None:
+        self.dir, self.primary, self.redis_url, self.extra = directory, primary, redis_url, extra
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.output = directory / "edge.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> "EdgeServer":
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        env = {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN}
+        args = [sys.executable, "-m", "phienhop.server.cli", "edge", "--primary", self.primary,
+                "--redis", self.redis_url, "--port", str(self.port), *self.extra]
+        self._log = open(self.output, "ab")
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"edge exited with {self.proc.returncode}:\n{self.output.read_text()}")
+            try:
+                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)  # polling for the port to open
+        raise RuntimeError(f"edge did not answer /health in {timeout}s:\n{self.output.read_text()}")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()

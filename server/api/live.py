@@ -1,46 +1,66 @@
-"""WS /api/sessions/{id}/live?since=N: the events after N, then live, one JSON event per message.
+"""WS /api/sessions/{id}/live?since=N[&epoch=H]: the events after N, then live, one JSON event per message.
 
-A plain ASGI app that ``app.App`` serves ahead of Litestar's routing and middleware. A follower
-is one long connection and a reconnect storm opens thousands at once: Litestar's middleware
-stack, WebSocket wrapper and signature model cost more CPU per connection than the rest of the
-handshake, and its send wrappers would run again for every event to every follower. Auth is
-``auth.resolve``, the API's own, read through ``Handshake``; uvicorn enforces the inbound size
-limit (1009) and runs the keepalive pings (1011).
+A plain ASGI app (``handler``) that the primary (``app.Routes``) and an edge (``edge.py``) both
+serve ahead of everything else. A follower is one long connection and a reconnect storm opens
+thousands at once: Litestar's middleware stack, WebSocket wrapper and signature model cost more
+CPU per connection than the rest of the handshake. The handler sees only a ``LiveContext``: the
+session view (head, epoch, events, tokens), the room (fan-out) and presence. Auth reads the
+token as the API does (``auth.token_from``); uvicorn enforces the inbound size limit (1009) and
+runs the keepalive pings (1011).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from typing import Callable
 from urllib.parse import unquote, unquote_plus
 
+import msgspec
 from litestar.exceptions import HTTPException
 
-from ..auth import Principal, resolve, same_origin
-from .sessions import since_beyond_head
+from ..auth import same_origin, token_from
 from ..domain.actor import Role
-from ..engine import Engine
+from ..domain.audiences import audience_of
 from ..live import (
     CLOSE_BAD_SINCE,
     CLOSE_FORBIDDEN,
+    CLOSE_HISTORY_CHANGED,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHORIZED,
     CLOSE_UNKNOWN_SESSION,
-    FollowerSubscriber,
-    Hub,
+    CLOSE_WAIT,
+    Follower,
     Presence,
-    text_frame,
-    frame_writer,
-    seq_of,
+    RawSocket,
+    Room,
 )
+from ..relay import text_frame
+from ..tokens import Grant, token_hash
+from ..view import SessionView
+from .sessions import since_beyond_head
 
-_SINCE = re.compile(r"[0-9]{1,18}")
-CLOSE_WAIT = 2.0  # seconds a cut-off follower gets to take its close frame; then the keepalive ends it
+log = logging.getLogger("phienhop.live")
+
 CATCH_UP_WRITE = 64 * 1024  # bytes of catch-up frames written at once while the socket takes them
 PREFIX, SUFFIX = "/api/sessions/", "/live"
 ACCEPT = {"type": "websocket.accept"}
+_SINCE = re.compile(r"[0-9]{1,18}")
+
+
+class LiveContext(msgspec.Struct):
+    """What the live handler works with: the view of sessions, the room, presence, and the settings."""
+
+    view: SessionView
+    room: Room
+    presence: Presence
+    settings: object  # settings.Settings: public_url for the Origin check
+
+    @property
+    def state(self):  # ``auth.same_origin`` reads ``connection.app.state.settings``
+        return self
 
 
 def session_of(path: str) -> str | None:
@@ -55,10 +75,11 @@ def session_of(path: str) -> str | None:
 class Handshake:
     """What ``auth`` reads of a connection (headers, query, cookies, app), straight from the ASGI scope."""
 
-    __slots__ = ("app", "headers", "query_params")
+    __slots__ = ("app", "headers", "query_params", "token")
 
     def __init__(self, scope: dict, app) -> None:
         self.app = app
+        self.token: str | None = None
         self.headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             self.headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
@@ -79,16 +100,22 @@ class Handshake:
         return cookies
 
 
-def _authorize(hello: Handshake, session_id: str) -> tuple[Principal | None, int, str]:
+async def _authorize(hello: Handshake, ctx: LiveContext, session_id: str) -> tuple[Grant | None, int, str]:
     try:
-        principal = resolve(hello, hello.app.state.admin_token, allow_query=True)
+        token, via = token_from(hello, allow_query=True)
     except HTTPException as exc:
         return None, CLOSE_UNAUTHORIZED, exc.detail
-    if principal.via == "cookie" and not same_origin(hello):
+    hello.token = token
+    if not token:
+        return None, CLOSE_UNAUTHORIZED, "no token: send 'Authorization: Bearer <token>' or open your join link"
+    grant = await ctx.view.grant(session_id, token)
+    if grant is None:
+        return None, CLOSE_UNAUTHORIZED, "unknown token: check the link or ask the admin for a new one"
+    if via == "cookie" and not same_origin(hello):
         return None, CLOSE_FORBIDDEN, "cross-site WebSocket refused: the Origin is not this server"
-    if principal.actor.role is not Role.ADMIN and principal.grant.session != session_id:
+    if grant.actor.role is not Role.ADMIN and grant.session != session_id:
         return None, CLOSE_FORBIDDEN, f"this token is not for session '{session_id}'"
-    return principal, 0, ""
+    return grant, 0, ""
 
 
 async def _refuse(send: Callable, code: int, reason: str) -> None:
@@ -101,141 +128,133 @@ def _message(data: bytes) -> dict:
     return {"type": "websocket.send", "text": data.decode()}
 
 
-async def serve(scope: dict, receive: Callable, send: Callable, app) -> None:
-    """Catch up from the log after ``since``, then forward live events; gaps are filled from the log."""
+async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext) -> None:
+    """Catch up from the view after ``since``, then forward live entries in seq order; holes are filled from the view."""
     if (await receive())["type"] != "websocket.connect":
         return
     session_id = session_of(scope["path"])
-    engine: Engine = app.state.engine
-    hub: Hub = app.state.hub
-    presence: Presence = app.state.presence
-    hello = Handshake(scope, app)
-    principal, code, reason = _authorize(hello, session_id)
-    if principal is None:
+    hello = Handshake(scope, ctx)
+    grant, code, reason = await _authorize(hello, ctx, session_id)
+    if grant is None:
         return await _refuse(send, code, reason)
-    if not await engine.ensure(session_id):  # loads a closed session on first touch
-        return await _refuse(send, CLOSE_UNKNOWN_SESSION, f"no session '{session_id}'")
+    view, room, presence = ctx.view, ctx.room, ctx.presence
     raw_since = hello.query_params.get("since", "0")
     # ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '٣' (which int() reads as 3).
-    if not _SINCE.fullmatch(raw_since):
+    good_since = _SINCE.fullmatch(raw_since) is not None
+    head = await view.head(session_id, at_least=int(raw_since) if good_since else 0)
+    if head is None:
+        return await _refuse(send, CLOSE_UNKNOWN_SESSION, f"no session '{session_id}'")
+    if not good_since:
         return await _refuse(send, CLOSE_BAD_SINCE, f"'since' must be a whole number >= 0, not {raw_since!r}")
-    since, head = int(raw_since), engine.states[session_id].seq
+    since = int(raw_since)
     if since > head:
         return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
+    epoch = hello.query_params.get("epoch")
+    if epoch and epoch != await view.epoch(session_id):
+        return await _refuse(send, CLOSE_HISTORY_CHANGED,
+                             "history changed: this session's log is not the one you followed; reload from since=0")
     await send(ACCEPT)
+    follower = room.join(session_id, audience_of(grant.actor.role), since)
+    follower.token = token_hash(hello.token)
+    follower.raw = raw = RawSocket.of(send)
+    if raw is not None:  # a peer that stops reading is let go by the kernel too, even once uvicorn has closed it
+        raw.drop_after(room.stall_limit)
     handler = asyncio.current_task()
-    point = principal.actor.point if principal.actor.role is Role.POINT else None
-    # Everything taken from here on is given back in the ``finally``, also when the task is
-    # cancelled while it is being set up (a subscriber or a point counted as connected would
-    # otherwise stay for good, and the point online with it).
-    subscriber: FollowerSubscriber | None = None
-    reader: asyncio.Task | None = None
-    counted = False
+    point = grant.actor.point if grant.actor.role is Role.POINT else None
+    reader = asyncio.create_task(_drain_inbound(receive))
+    # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
+    reader.add_done_callback(lambda _: follower.offer(None))
+    gone = False
     try:
-        subscriber = await hub.subscribe(session_id)
+        follower.on_cut = handler.cancel  # interrupts even a send held up by a full socket
         if point:
-            counted = True  # connected() counts the connection before its first await
             await presence.connected(session_id, point)
-        reader = asyncio.create_task(_drain_inbound(receive))
-        # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
-        reader.add_done_callback(lambda _: subscriber.put_nowait(None))
-        subscriber.forwarded = since
-        subscriber.behind = lambda: engine.states[session_id].seq > subscriber.forwarded
-        out = _Out(send)
-        subscriber.on_overflow = handler.cancel  # interrupts even a send held up by a full socket
-        if subscriber.overflowed:  # already, while presence was being recorded
+        if follower.cut_off is not None:  # already, while presence was being recorded
             handler.cancel()
-        await _forward(out, engine, session_id, subscriber)
+        await _forward(send, raw, view, follower)
     except asyncio.CancelledError:
-        if subscriber is None or not subscriber.overflowed:
+        if follower.cut_off is None:
             raise
         handler.uncancel()
-        reason = f"too slow: reconnect with since={subscriber.forwarded}"
+        code, reason = follower.cut_off
+        reason = reason or f"too slow: reconnect with since={follower.forwarded}"
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(send({"type": "websocket.close", "code": CLOSE_TOO_SLOW, "reason": reason}),
-                                   CLOSE_WAIT)
+            await asyncio.wait_for(send({"type": "websocket.close", "code": code, "reason": reason}), CLOSE_WAIT)
     except (OSError, RuntimeError):  # the follower went away (uvicorn's ClientDisconnected is an OSError)
-        return
+        gone = True
     finally:
-        if reader is not None:
-            reader.cancel()
-        if subscriber is not None:
-            subscriber.on_overflow = None
-            with contextlib.suppress(Exception):
-                await hub.unsubscribe(subscriber)
-        if counted:
+        follower.on_cut = None
+        reader.cancel()
+        room.leave(follower)
+        if point:
             presence.disconnected(session_id, point)
+        if raw is not None and not gone:
+            _abort_unless_drained(raw, now=follower.cut_off is not None)
 
 
-class _Out:
-    """One follower's outbound side: frames written straight to the socket when it takes them, else ``send``."""
+def _abort_unless_drained(raw: RawSocket, now: bool) -> None:
+    """Abort a connection whose peer has not taken what was sent (it may never read): ``now``, and again after ``CLOSE_WAIT``."""
+    def check() -> None:
+        with contextlib.suppress(Exception):
+            if raw.buffered():
+                raw.abort()
 
-    __slots__ = ("send", "raw")
-
-    def __init__(self, send: Callable) -> None:
-        self.send = send
-        # None when not under uvicorn's websockets-sansio. Only a frame written straight to the
-        # transport is known to be all or nothing, so elsewhere fan-out takes the queued path.
-        self.raw = frame_writer(send)
-
-    async def event(self, data: bytes) -> None:
-        if self.raw is None or not self.raw(text_frame(data)):
-            await self.send(_message(data))
+    if now:
+        check()
+    asyncio.get_running_loop().call_later(CLOSE_WAIT, check)
 
 
-async def _forward(out: _Out, engine: Engine, session_id: str, subscriber: FollowerSubscriber) -> None:
-    """Send the log after ``subscriber.forwarded``, then each live event once and in order, until the end marker."""
-    # Subscribed first, then read the log: anything committed after this read arrives live,
-    # anything before it may also be in the backlog; overlaps are skipped by seq.
-    await _from_log(out, engine, session_id, subscriber)
-    queue = subscriber._queue
+async def _forward(send: Callable, raw: RawSocket | None, view: SessionView, follower: Follower) -> None:
+    """Send the log after ``follower.forwarded``, then each live entry once and in order, until the end marker."""
+    # Joined first, then read the log: anything committed after this read arrives live, anything
+    # before it may also be queued; overlaps are skipped by seq.
+    await _from_view(send, raw, view, follower)
+    audience, queue = follower.audience, follower.queue
     while True:
-        if queue.empty():  # idle and caught up: the fan-out may write to this follower directly
-            subscriber.direct = out.raw
+        if not queue:  # idle and caught up: the fan-out may write to this follower directly
+            follower.direct = raw.write if raw is not None else None
             try:
-                data = await queue.get()
+                entry = await follower.next()
             finally:
-                subscriber.direct = None
+                follower.direct = None
         else:
-            data = queue.get_nowait()
-        if data is None:  # the end marker
+            entry = queue.popleft()
+        if entry is None:  # the end marker
             return
-        if not data:  # the watchdog's wake-up: the channel lost the last event(s)
-            await _from_log(out, engine, session_id, subscriber)
+        seq = entry.seq
+        if seq <= follower.forwarded:
             continue
-        seq = seq_of(data)
-        if seq <= subscriber.forwarded:
-            continue
-        if seq > subscriber.forwarded + 1:  # the channel lost something: the log has it
-            await _from_log(out, engine, session_id, subscriber, until=seq - 1)
-        await out.event(data)
-        subscriber.forwarded = seq
+        if seq > follower.forwarded + 1:  # a hole: the view has it
+            await _from_view(send, raw, view, follower, until=seq - 1)
+            if seq <= follower.forwarded:
+                continue
+        if raw is None or not raw.write(entry.frame(audience)):
+            await send(_message(entry.data(audience)))  # waits while the socket is full, or raises once it is gone
+        follower.forwarded = seq
 
 
-async def _from_log(out: _Out, engine: Engine, session_id: str, subscriber: FollowerSubscriber,
-                    until: int | None = None) -> None:
-    """Send the committed events after ``subscriber.forwarded`` (up to seq ``until``) from the log.
+async def _from_view(send: Callable, raw: RawSocket | None, view: SessionView, follower: Follower,
+                     until: int | None = None) -> None:
+    """Send the committed events after ``follower.forwarded`` (up to seq ``until``) from the view.
 
     While the socket takes them, up to CATCH_UP_WRITE bytes of frames go in one write: a storm
     of followers resuming from tens of events back costs a write each, not one per event.
     """
-    events = engine.events_since(session_id, subscriber.forwarded)
-    if until is not None:
-        events = events[: until - subscriber.forwarded]
+    events = await view.events_since(follower.session, follower.forwarded, follower.audience, until)
     i = 0
     while i < len(events):
-        if out.raw is not None:
+        if raw is not None:
             parts, size, j = [], 0, i
             while j < len(events) and size < CATCH_UP_WRITE:
                 parts.append(text_frame(events[j]))
                 size += len(events[j])
                 j += 1
-            if out.raw(b"".join(parts)):
-                subscriber.forwarded += j - i
+            if raw.write(b"".join(parts)):
+                follower.forwarded += j - i
                 i = j
                 continue
-        await out.send(_message(events[i]))  # waits while the socket is full, or raises once it is gone
-        subscriber.forwarded += 1
+        await send(_message(events[i]))  # waits while the socket is full, or raises once it is gone
+        follower.forwarded += 1
         i += 1
 
 

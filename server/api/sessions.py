@@ -15,6 +15,7 @@ from litestar.params import Parameter
 from ..auth import Principal, admin_only, of_this_session
 from ..domain.agenda import AgendaError
 from ..domain.text import check_command_text
+from ..domain.audiences import Audience, audience_of
 from ..domain.commands import COMMAND_TYPES, AnyCommand, FinalizeMinutes
 from ..domain.views import snapshot
 from ..engine import CommandResult, CreatedSession, Engine
@@ -25,15 +26,19 @@ MAX_COMMAND_BYTES = 64 * 1024
 
 
 class Snapshot(msgspec.Struct):
-    """The current state of a session and the seq it reflects."""
+    """The current state of a session, the seq it reflects and the session's epoch (the hash of its first event)."""
 
     seq: int
     state: dict[str, Any]
+    epoch: str = ""
 
 
 class EventList(msgspec.Struct):
+    """The events after ``since`` (as the caller's audience reads them), the head seq, and the epoch."""
+
     seq: int
     events: list[msgspec.Raw]
+    epoch: str = ""
 
 
 @post("/api/sessions", guards=[admin_only], status_code=201, request_max_body_size=MAX_AGENDA_BYTES)
@@ -48,21 +53,27 @@ async def create_session(
 
 
 @get("/api/sessions/{session_id:str}", guards=[of_this_session])
-async def get_snapshot(session_id: FromPath[str], engine: NamedDependency[Engine]) -> Snapshot:
-    """The session's current state and its seq."""
+async def get_snapshot(
+    session_id: FromPath[str], engine: NamedDependency[Engine], request: Request[Principal, Any, Any]
+) -> Snapshot:
+    """The session's current state and its seq; working notes' text only for the chair, secretary and admin."""
     state = engine.state(session_id)
-    return Snapshot(seq=state.seq, state=snapshot(state))
+    return Snapshot(seq=state.seq, state=snapshot(state, audience_of(request.user.actor.role)),
+                    epoch=engine.epochs.get(session_id, ""))
 
 
 @get("/api/sessions/{session_id:str}/events", guards=[of_this_session])
 async def get_events(
-    session_id: FromPath[str], engine: NamedDependency[Engine], since: Annotated[int, Parameter(ge=0)] = 0
+    session_id: FromPath[str], engine: NamedDependency[Engine], request: Request[Principal, Any, Any],
+    since: Annotated[int, Parameter(ge=0)] = 0,
 ) -> EventList:
-    """The committed events after ``since``, in order; a ``since`` beyond the head is refused, as the live stream does."""
+    """The committed events after ``since``, in order, as the caller's audience reads them; a ``since`` beyond the
+    head is refused, as the live stream does."""
     state = engine.state(session_id)
     if since > state.seq:
         raise HTTPException(status_code=400, detail=since_beyond_head(since, state.seq), extra={"error": "since.invalid"})
-    return EventList(seq=state.seq, events=[msgspec.Raw(e) for e in engine.events_since(session_id, since)])
+    events = engine.events_since(session_id, since, audience_of(request.user.actor.role))
+    return EventList(seq=state.seq, events=[msgspec.Raw(e) for e in events], epoch=engine.epochs.get(session_id, ""))
 
 
 def since_beyond_head(since: int, head: int) -> str:

@@ -37,7 +37,8 @@ def test_nfd_agenda_comes_out_nfc_everywhere(server):
         assert text.encode() in stored and nfd(text).encode() not in stored
     assert NOTE.encode() in event_bytes(server.db, s.id, note_seq)
 
-    snapshot = server.http.get(f"/api/sessions/{s.id}", headers={"Authorization": f"Bearer {s.public}"})
+    # The secretary's view: a note's text is for the chair, the secretary and the admin only.
+    snapshot = server.http.get(f"/api/sessions/{s.id}", headers={"Authorization": f"Bearer {s.secretary}"})
     for text in (TITLE, NAME):
         assert text.encode() in snapshot.content and nfd(text).encode() not in snapshot.content
     state = snapshot.json()["state"]
@@ -47,7 +48,7 @@ def test_nfd_agenda_comes_out_nfc_everywhere(server):
     events = server.http.get(f"/api/sessions/{s.id}/events", headers={"Authorization": f"Bearer {s.public}"})
     assert stored in events.content
 
-    with Follower(s.live_url()) as follower:
+    with Follower(s.live_url(s.secretary)) as follower:
         follower.until(note_seq)
         assert follower.raw[0].encode("utf-8") == stored
         assert follower.raw[note_seq - 1].encode("utf-8") == event_bytes(server.db, s.id, note_seq)

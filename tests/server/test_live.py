@@ -1,78 +1,38 @@
-"""The fan-out seam in process: overflow policy, a never-blocking unsubscribe, lost events repaired."""
+"""The room in process: direct writes when caught up, the bounded queue, the overflow policy, contained errors."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 
-import msgspec
-from litestar.testing import TestClient
+from phienhop.server.domain.audiences import Audience
+from phienhop.server.live import CLOSE_HISTORY_CHANGED, CLOSE_TOO_SLOW, Room
+from phienhop.server.relay import Entry, text_frame
 
-from phienhop.server import app as app_module
-from phienhop.server.live import FollowerSubscriber, Hub, text_frame
-from phienhop.server.settings import Settings
-
-from ..support import ADMIN, small_agenda
+NOTE = b'{"type":"note.recorded","seq":%d,"text":"draft"}'
+PUBLIC_NOTE = b'{"type":"note.recorded","seq":%d,"text":null,"private":true}'
 
 
-async def test_overflow_flags_the_follower_and_calls_its_hook_once():
-    """The first event that does not fit flags the subscriber and calls on_overflow once; nothing blocks."""
-    hub = Hub(backlog=2)
-    async with hub.plugin:
-        subscriber: FollowerSubscriber = await hub.subscribe("s")
-        calls = []
-        subscriber.on_overflow = lambda: calls.append(1)
-        assert [subscriber.put_nowait(b"x") for _ in range(4)] == [True, True, False, False]
-        assert subscriber.overflowed and calls == [1]
+def entry(seq: int, private: bool = False) -> Entry:
+    if private:
+        return Entry(seq, NOTE % seq, PUBLIC_NOTE % seq, "e" * 64)
+    data = b'{"type":"x","seq":%d}' % seq
+    return Entry(seq, data, data, "e" * 64)
 
 
-async def test_unsubscribing_a_full_follower_does_not_hang():
-    """Litestar's unsubscribe puts an end marker; on a full queue that nobody reads it must not wait forever."""
-    hub = Hub(backlog=2)
-    async with hub.plugin:
-        subscriber = await hub.subscribe("s")
-        subscriber.put_nowait(b"1")
-        subscriber.put_nowait(b"2")
-        await asyncio.wait_for(hub.unsubscribe(subscriber), 2)
-        assert [item async for item in subscriber.iter_events()] == [b"2"]  # the oldest gave way to the end marker
-
-
-class LossyHub(Hub):
-    """A fan-out that loses every third event, as a channel under pressure may."""
-
-    published = 0
-
-    def publish(self, session: str, data: bytes) -> None:
-        LossyHub.published += 1
-        if LossyHub.published % 3:
-            super().publish(session, data)
-
-
-def test_events_lost_by_the_channel_are_sent_from_the_log_in_order(tmp_path, monkeypatch):
-    """With a channel that drops every third event (the last one too), a follower still gets every seq once, in order."""
-    monkeypatch.setattr(app_module, "Hub", LossyHub)
-    app = app_module.create_app(Settings(db=str(tmp_path / "x.db"), admin_token=ADMIN))
-    with TestClient(app) as client:
-        created = client.post("/api/sessions", content=msgspec.json.encode(small_agenda()),
-                              headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"}).json()
-        session, chair = created["id"], created["tokens"]["chair"]
-
-        def command(**body) -> None:
-            r = client.post(f"/api/sessions/{session}/commands", json=body, headers={"Authorization": f"Bearer {chair}"})
-            assert r.status_code == 200, r.text
-
-        with client.websocket_connect(f"/api/sessions/{session}/live?since=1&token={chair}") as ws:
-            command(type="session.open")
-            for person in ("chu-toa", "tv-1", "tv-2", "tv-3", "tv-4", "thu-ky"):
-                command(type="attendance.mark", person=person, status="present")
-            command(type="item.start", item="khai-mac")
-            seqs = [json.loads(ws.receive_text())["seq"] for _ in range(8)]
-    assert LossyHub.published >= 8
-    assert seqs == list(range(2, 10))
+async def test_overflow_cuts_the_follower_once_with_too_slow():
+    """The first entry that does not fit the backlog cuts the follower off (4408), once; the queue keeps what fit."""
+    room = Room(backlog=2)
+    follower = room.join("s", Audience.PUBLIC, 0)
+    calls = []
+    follower.on_cut = lambda: calls.append(1)
+    for seq in range(1, 5):
+        room.deliver("s", entry(seq))
+    assert (calls, follower.cut_off, [e.seq for e in follower.queue]) == ([1], (CLOSE_TOO_SLOW, ""), [1, 2])
+    await room.close()
 
 
 async def test_a_caught_up_follower_is_written_to_directly_and_falls_back_to_its_queue():
-    """In order, an event is sent at once; a gap or a send that would wait goes to the queue and disarms the fast path."""
+    """In order, an entry is written at once; a gap or a socket that would wait goes to the queue and disarms the fast path."""
     sent, full = [], []
 
     def write(frame: bytes) -> bool:
@@ -81,18 +41,76 @@ async def test_a_caught_up_follower_is_written_to_directly_and_falls_back_to_its
         sent.append(frame)
         return True
 
-    hub = Hub(backlog=8)
-    async with hub.plugin:
-        subscriber: FollowerSubscriber = await hub.subscribe("s")
-        subscriber.forwarded, subscriber.direct = 4, write
-        assert subscriber.put_nowait(b'{"seq":5}') and subscriber.put_nowait(b'{"seq":5}')
-        assert (sent, subscriber.forwarded, subscriber.qsize) == ([text_frame(b'{"seq":5}')], 5, 0)
-        subscriber.put_nowait(b'{"seq":7}')  # a gap: the handler fills it from the log
-        assert (subscriber.direct, subscriber.qsize, subscriber.forwarded) == (None, 1, 5)
-        subscriber.direct = write
-        full.append(True)
-        subscriber.put_nowait(b'{"seq":6}')
-        assert (subscriber.direct, subscriber.qsize, sent) == (None, 2, [text_frame(b'{"seq":5}')])
+    room = Room(backlog=8)
+    follower = room.join("s", Audience.PUBLIC, 4)
+    follower.direct = write
+    room.deliver("s", entry(5))
+    room.deliver("s", entry(5))
+    assert (sent, follower.forwarded, len(follower.queue)) == ([text_frame(entry(5).public)], 5, 0)
+    room.deliver("s", entry(7))  # a gap: the handler fills it from the view
+    assert (follower.direct, [e.seq for e in follower.queue], follower.forwarded) == (None, [7], 5)
+    follower.queue.clear()
+    follower.direct = write
+    full.append(True)
+    room.deliver("s", entry(6))
+    assert (follower.direct, [e.seq for e in follower.queue], len(sent)) == (None, [6], 1)
+    await room.close()
+
+
+async def test_each_audience_gets_its_own_bytes_and_one_frame_is_shared_per_audience():
+    """A note reaches FULL followers with its text and PUBLIC ones without; every follower of an audience gets the same frame object."""
+    room = Room(backlog=8)
+    got: dict[Audience, list[bytes]] = {Audience.FULL: [], Audience.PUBLIC: []}
+    for audience in (Audience.FULL, Audience.FULL, Audience.PUBLIC, Audience.PUBLIC):
+        follower = room.join("s", audience, 0)
+        follower.direct = (lambda frames: lambda frame: frames.append(frame) is None)(got[audience])
+    room.deliver("s", entry(1, private=True))
+    full, public = got[Audience.FULL], got[Audience.PUBLIC]
+    assert full == [text_frame(NOTE % 1)] * 2 and public == [text_frame(PUBLIC_NOTE % 1)] * 2
+    assert full[0] is full[1] and public[0] is public[1]
+    await room.close()
+
+
+async def test_a_follower_whose_write_raises_is_cut_off_and_the_others_still_get_the_entry():
+    """An error while offering to one follower cuts that one off; delivery to the rest of the session goes on."""
+    room = Room(backlog=8)
+    bad = room.join("s", Audience.PUBLIC, 0)
+
+    def broken(frame: bytes) -> bool:
+        raise OSError("transport gone")
+
+    bad.direct = broken
+    good_frames = []
+    goods = [room.join("s", Audience.PUBLIC, 0) for _ in range(3)]
+    for g in goods:
+        g.direct = lambda frame: good_frames.append(frame) is None
+    room.deliver("s", entry(1))
+    assert bad.cut_off == (CLOSE_TOO_SLOW, "") and len(good_frames) == 3
+    assert [g.forwarded for g in goods] == [1, 1, 1]
+    await room.close()
+
+
+async def test_cutting_a_session_lets_each_of_its_followers_go_with_the_code():
+    """``Room.cut`` closes every follower of one session with the code given (4409), and no other session's."""
+    room = Room()
+    mine = [room.join("s", Audience.PUBLIC, 0) for _ in range(2)]
+    other = room.join("t", Audience.PUBLIC, 0)
+    room.cut("s", CLOSE_HISTORY_CHANGED, "history changed")
+    assert [f.cut_off for f in mine] == [(4409, "history changed")] * 2 and other.cut_off is None
+    await room.close()
+
+
+async def test_a_waiting_handler_wakes_on_the_next_entry_and_on_the_end_marker():
+    """``Follower.next`` returns queued entries in order and None for the end marker."""
+    room = Room()
+    follower = room.join("s", Audience.FULL, 0)
+    waiting = asyncio.ensure_future(follower.next())
+    await asyncio.sleep(0)
+    room.deliver("s", entry(1))
+    assert (await waiting).seq == 1
+    follower.offer(None)
+    assert await follower.next() is None
+    await room.close()
 
 
 def test_a_text_frame_has_the_rfc_6455_header_of_each_length_class():
@@ -101,5 +119,3 @@ def test_a_text_frame_has_the_rfc_6455_header_of_each_length_class():
                          (65535, b"\x81\x7e\xff\xff"), (65536, b"\x81\x7f" + (65536).to_bytes(8, "big"))):
         data = b"x" * size
         assert text_frame(data) == header + data
-
-
