@@ -105,8 +105,10 @@ const APPLY = {
 
   "note.recorded": (s, e) => {
     const revised = e.revises != null ? s.notes.find((n) => n.seq === e.revises) : null;
-    if (revised) Object.assign(revised, { text: e.text, at: e.at });
-    else s.notes.push({ item: e.item, text: e.text, at: e.at, seq: e.seq });
+    // A follower outside the chair, secretary and admin gets the note without its text ("private"), as the snapshot shows it.
+    const hidden = e.private ? { private: true } : {};
+    if (revised) Object.assign(revised, { text: e.text, at: e.at }, hidden);
+    else s.notes.push({ item: e.item, text: e.text, at: e.at, seq: e.seq, ...hidden });
   },
   "conclusion.recorded": (s, e) => { s.conclusions.push({ item: e.item, text: e.text, at: e.at, seq: e.seq }); },
   "minutes.finalized": (s, e) => {
