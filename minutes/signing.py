@@ -267,7 +267,7 @@ def _check_changes(data: bytes, base_revisions: int) -> None:
         result = DEFAULT_DIFF_POLICY.review_file(reader, base_revisions - 1)
     except SuspiciousModification as exc:
         result = exc
-    except Exception as exc:  # a revision pyHanko cannot even compare is not one we can accept
-        raise Refused("signed.unreadable", f"the upload's added revisions cannot be read: {exc}") from None
+    except Exception:  # the file read fine above: what pyHanko cannot reconcile is a change it does not allow
+        result = SuspiciousModification("unreconciled change")
     if isinstance(result, SuspiciousModification) or result.modification_level > ModificationLevel.FORM_FILLING:
         raise Refused("signed.modified", "the upload changes the minutes after the stored copy, beyond adding signatures")

@@ -69,13 +69,23 @@ class Identity:
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(self._sign, pdf, field).result()
 
-    def _sign(self, pdf: bytes, field: str) -> bytes:
+    def sign_with_drawing(self, pdf: bytes, field: str) -> bytes:
+        """``pdf`` signed as by ``sign``, but the signing revision also draws a box on page 1: a signed rewrite."""
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(self._sign, pdf, field, True).result()
+
+    def _sign(self, pdf: bytes, field: str, draw: bool = False) -> bytes:
+        from pyhanko.pdf_utils import generic
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        if draw:
+            box = writer.add_object(generic.StreamObject(stream_data=b"q 0 0 0 rg 100 700 200 20 re f Q"))
+            writer.add_stream_to_page(0, box)
         signer = signers.SimpleSigner.load_pkcs12_data(self.p12(b"pw"), [], passphrase=b"pw")
         meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256")
-        return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer).getvalue()
+        return signers.sign_pdf(writer, meta, signer=signer).getvalue()
 
 
 class Pki:

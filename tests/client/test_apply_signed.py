@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.e2e.test_signed_minutes import agenda, get_pdf, pki, play, sealing, upload  # noqa: F401
+from tests.e2e.test_signed_minutes import agenda, finalize, get_pdf, pki, play, sealing, upload  # noqa: F401
 from tests.support import ROOT, require_tool
 
 STATE_JS = ROOT / "client" / "web" / "js" / "state.js"
@@ -19,7 +19,7 @@ def test_seal_and_signed_copies_fold_like_the_server(sealing, pki):  # noqa: F81
     session = sealing.create(agenda())
     play(session)
     before = session.snapshot(session.secretary)
-    session.ok(session.secretary, type="minutes.finalize")
+    finalize(session)
     for who, field in ((pki.chair, "A"), (pki.stranger, "B")):
         assert upload(session, session.chair, who.sign(get_pdf(session, session.chair), field)).status_code == 200
     after = session.snapshot(session.secretary)

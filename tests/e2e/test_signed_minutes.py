@@ -15,6 +15,7 @@ from phienhop.server.store import verify_chain
 from tests.pki import Pki
 from tests.support import ADMIN, Server, Session, require_tool, small_agenda
 
+SLOW = 180  # seconds: a render, or the check of every signature, runs at a lower priority on a busy machine
 DRAFT = "# Dự thảo Quy chế\n\nĐiều 1. Phạm vi điều chỉnh.\n"
 
 
@@ -46,9 +47,17 @@ def play(session: Session) -> None:
     session.ok(chair, type="session.close")
 
 
+def finalize(session: Session) -> dict:
+    """minutes.finalize by the secretary (render and seal: allowed more than the usual 30 s on a busy machine)."""
+    r = session.server.http.post(f"/api/sessions/{session.id}/commands", json={"type": "minutes.finalize"},
+                                 headers={"Authorization": f"Bearer {session.secretary}"}, timeout=SLOW)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def get_pdf(session: Session, token: str, **params) -> bytes:
     r = session.server.http.get(f"/api/sessions/{session.id}/minutes.pdf", params=params,
-                                headers={"Authorization": f"Bearer {token}"})
+                                headers={"Authorization": f"Bearer {token}"}, timeout=SLOW)
     assert r.status_code == 200, r.text
     return r.content
 
@@ -56,7 +65,7 @@ def get_pdf(session: Session, token: str, **params) -> bytes:
 def upload(session: Session, token: str, data: bytes):
     return session.server.http.post(
         f"/api/sessions/{session.id}/minutes/signed", content=data,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"}, timeout=SLOW,
     )
 
 
@@ -85,7 +94,7 @@ class Finalized(msgspec.Struct):
 def finalized(sealing) -> Finalized:
     session = sealing.create(agenda())
     play(session)
-    answer = session.ok(session.secretary, type="minutes.finalize")
+    answer = finalize(session)
     event = next(e for e in answer["events"] if e["type"] == "minutes.finalized")
     return Finalized(session, event, get_pdf(session, session.secretary))
 
@@ -180,9 +189,14 @@ def test_two_people_sign_in_turn_and_each_copy_is_accepted(finalized, pki, tmp_p
     assert [c["revision"] for c in state["minutes_signed"]] == [1, 2]
 
 
-def test_refusals_name_the_reason_and_store_nothing(finalized, pki):
-    """A rewritten file, a stale copy, a broken signature, another session's copy, no signature: 4xx, nothing stored."""
-    session = finalized.session
+def test_refusals_name_the_reason_and_store_nothing(sealing, pki):
+    """A rewritten file, a stale copy, a broken signature, a signed drawing on the page, another session's copy, no
+    signature: 4xx, nothing stored."""
+    session = sealing.create(agenda())
+    play(session)
+    finalize(session)
+    final = get_pdf(session, session.chair)
+    assert upload(session, session.chair, pki.chair.sign(final, "Lan-1")).status_code == 200
     latest = get_pdf(session, session.chair)
     before = session.snapshot(session.chair)["seq"]
 
@@ -196,7 +210,7 @@ def test_refusals_name_the_reason_and_store_nothing(finalized, pki):
     refused(bytes(rewritten), 422, "signed.not_prefix",
             "the upload does not begin with the final minutes' bytes: it was rewritten, not signed as an "
             "incremental update; sign the PDF downloaded from minutes.pdf without saving it in another way")
-    refused(pki.chair.sign(finalized.final, "Cu"), 409, "signed.stale",
+    refused(pki.chair.sign(final, "Cu"), 409, "signed.stale",
             "the upload was signed on an earlier copy of the minutes; another signed copy was accepted since: "
             "download minutes.pdf again and sign that")
     broken = bytearray(signed)
@@ -204,13 +218,18 @@ def test_refusals_name_the_reason_and_store_nothing(finalized, pki):
     broken[at] = ord("1") if broken[at] != ord("1") else ord("2")
     r = upload(session, session.chair, bytes(broken))
     assert r.status_code == 422 and r.json()["error"] == "signed.broken", r.text
-    assert r.json()["detail"] == ("signature 'Lan-2' by Nguyễn Văn Chủ (file revision 5) is broken: the signed bytes or "
+    assert r.json()["detail"] == ("signature 'Lan-2' by Nguyễn Văn Chủ (file revision 4) is broken: the signed bytes or "
                                   "the signature value do not check")
     refused(latest, 422, "signed.no_signature", "the upload is the stored copy itself: it adds no signature")
+    # The seal is the first signature to see the drawing come after it (unsealed, the check of the added
+    # revisions against the stored copy refuses it: "the upload changes the minutes after the stored copy, …").
+    refused(pki.chair.sign_with_drawing(latest, "Ve"), 422, "signed.modified",
+            "signature 'Seal' by Ủy ban Thử nghiệm (file revision 2): the file was changed after it in ways other "
+            "than adding signatures")
     refused(b"not a pdf", 422, "signed.not_pdf", "the upload is not a PDF file")
     other = session.server.create(agenda())
     play(other)
-    other.ok(other.secretary, type="minutes.finalize")
+    finalize(other)
     refused(pki.chair.sign(get_pdf(other, other.chair), "Khac"), 422, "signed.other_session",
             "the upload is a signed copy of another session's minutes")
     r = upload(session, session.person("tv-1"), signed)
@@ -223,7 +242,7 @@ def test_untrusted_signer_is_accepted_as_not_trusted_here(sealing, pki):
     """A valid signature from a certificate outside the trust list is recorded as trusted: false, never as trusted."""
     session = sealing.create(agenda())
     play(session)
-    session.ok(session.secretary, type="minutes.finalize")
+    finalize(session)
     r = upload(session, session.secretary, pki.stranger.sign(get_pdf(session, session.secretary), "La"))
     assert r.status_code == 200, r.text
     assert [(s["signer"], s["trusted"]) for s in r.json()["events"][0]["signatures"]] == [("Người Lạ", False)]
@@ -233,7 +252,7 @@ def test_unsealed_server_finalizes_and_says_so(srv, tmp_path):
     """Without a seal configured finalize works, minutes.finalized says sealed_by null, and the PDF has no signature."""
     session = srv.create(agenda())
     play(session)
-    event = next(e for e in session.ok(session.secretary, type="minutes.finalize")["events"] if e["type"] == "minutes.finalized")
+    event = next(e for e in finalize(session)["events"] if e["type"] == "minutes.finalized")
     assert event["sealed_by"] is None
     path = write(tmp_path, get_pdf(session, session.secretary))
     assert "does not contain any signatures" in tool("pdfsig", str(path), check=False).stdout + tool("pdfsig", str(path), check=False).stderr
@@ -268,3 +287,14 @@ def test_a_wrong_seal_passphrase_stops_serve_and_names_the_file(pki, tmp_path):
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert (missing.returncode, missing.stderr.strip()) == (
         2, f"phienhop: seal file {tmp_path / 'none.p12'}: No such file or directory (set --seal-p12 / PHIENHOP_SEAL_P12)")
+
+
+def test_a_signed_drawing_on_unsealed_minutes_is_refused(srv, pki):
+    """Unsealed final minutes, a copy whose signing revision also draws on page 1: refused as a change, nothing stored."""
+    session = srv.create(agenda())
+    play(session)
+    finalize(session)
+    r = upload(session, session.chair, pki.chair.sign_with_drawing(get_pdf(session, session.chair), "Ve"))
+    assert (r.status_code, r.json()) == (422, {"error": "signed.modified",
+                                               "detail": "the upload changes the minutes after the stored copy, beyond adding signatures"})
+    assert session.snapshot(session.chair)["state"]["minutes_signed"] == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_signed_minutes import agenda, finalized, get_pdf, pki, play, sealing, tool, upload  # noqa: F401
+from tests.e2e.test_signed_minutes import agenda, finalize, finalized, get_pdf, pki, play, sealing, tool, upload  # noqa: F401
 from tests.support import ROOT
 
 PASSED = ["ok   hash chain of the attached log.jsonl: {n} events, head {head}",
@@ -28,7 +28,7 @@ def unsealed(srv, tmp_path_factory) -> Path:
     """An unsealed server's final minutes, downloaded."""
     session = srv.create(agenda())
     play(session)
-    session.ok(session.secretary, type="minutes.finalize")
+    finalize(session)
     path = tmp_path_factory.mktemp("unsealed") / "final.pdf"
     path.write_bytes(get_pdf(session, session.secretary))
     return path

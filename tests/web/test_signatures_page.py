@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_signed_minutes import agenda, get_pdf, pki, play, sealing, upload  # noqa: F401
+from tests.e2e.test_signed_minutes import agenda, finalize, get_pdf, pki, play, sealing, upload  # noqa: F401
 from tests.web.test_pages import Pages, browser, shoot  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def test_secretary_sees_seal_signatures_and_hands_in_a_copy(pages, sealing, pki,
     """Sealed by the body, a stranger's signature flagged as not trusted here, and a copy uploaded from the page appears."""
     session = sealing.create(agenda())
     play(session)
-    session.ok(session.secretary, type="minutes.finalize")
+    finalize(session)
     assert upload(session, session.chair, pki.stranger.sign(get_pdf(session, session.chair), "La")).status_code == 200
     page = pages.join(session.secretary, "secretary")
     lines = page.locator("#signatures li")
