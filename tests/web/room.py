@@ -57,7 +57,9 @@ def shoot(page, name: str, fold: bool = True) -> None:
     page.screenshot(path=str(SHOTS / f"{name}-1920x1080.png"), full_page=not fold)
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(SHOTS / f"{name}-390x844.png"), full_page=True)
+    wide = page.evaluate("document.documentElement.scrollWidth")
     page.set_viewport_size(DESKTOP)
+    assert wide <= PHONE["width"], f"{name}: {wide} px wide on a {PHONE['width']} px phone (it scrolls sideways)"
 
 
 def boxes(page, selector: str) -> list[tuple[float, float, float, float]]:

@@ -214,6 +214,10 @@ def test_the_chair_runs_a_hundred_people_and_votes(room):
     expect(open_poll).to_be_enabled()
     open_poll.click()
 
+    # A close the server would refuse is disabled, with the reason.
+    expect(chair.get_by_role("button", name="Bế mạc phiên họp", exact=True)).to_be_disabled()
+    expect(chair.locator("#close-why")).to_have_text("Hãy kết thúc biểu quyết đang mở trước.")
+
     # The chair votes from the chair page (named ballot: the choice comes back from the log).
     vote = chair.locator("#my-vote-panel")
     vote.get_by_role("button", name="Tán thành", exact=True).click()

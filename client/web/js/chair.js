@@ -203,11 +203,16 @@ function renderSession(live) {
         } }, t("confirm")),
         h("button", { type: "button", class: "btn btn-quiet", "data-key": "close-no", onclick: () => { confirmClose = false; renderSession(live); } }, t("cancel"))));
   } else if (s.status === "open") {
-    controls.push(h("button", { type: "button", class: "btn btn-danger", "data-key": "close", onclick: () => {
-      confirmClose = true;
-      renderSession(live);
-      el.session.querySelector('[data-key="close-no"]').focus();
-    } }, t("session.close")));
+    // The server refuses a close while an item runs or a vote is open: say so on the button instead.
+    const openPoll = Object.values(s.polls).some((p) => p.status === "open");
+    const why = openPoll ? t("refusal.poll.open") : s.active_item ? t("refusal.item.active") : "";
+    controls.push(h("button", { type: "button", class: "btn btn-danger", "data-key": "close", disabled: !!why,
+      "aria-describedby": why ? "close-why" : null, onclick: () => {
+        confirmClose = true;
+        renderSession(live);
+        el.session.querySelector('[data-key="close-no"]').focus();
+      } }, t("session.close")),
+    why ? h("p", { class: "reason-why", id: "close-why" }, why.charAt(0).toUpperCase() + why.slice(1)) : null);
   }
   replace(el.session,
     h("p", { class: "row" }, h("span", { class: `tag tag-${s.status}`, id: "session-status" }, t(`status.${s.status}`)),
