@@ -150,6 +150,9 @@ class View:
             self.status = "closed"
             for person in event.get("absent") or []:  # never marked: recorded absent by the close
                 self.attendance[person] = "absent"
+            for status in ("present", "online"):  # unmarked but acted in the session: recorded attending
+                for person in event.get(status) or []:
+                    self.attendance[person] = status
         elif kind == "item.started":
             self.active_item, self.ends_at = event["item"], _time(event["ends_at"])
         elif kind == "item.ended":

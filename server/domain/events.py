@@ -65,9 +65,16 @@ class SessionOpened(Event, **_tag("session.opened")):
 
 
 class SessionClosed(Event, **_tag("session.closed")):
-    """The session ends. ``absent``: the people never marked, recorded absent without a reason by the close."""
+    """The session ends. ``absent``: the people never marked, recorded absent without a reason by the close.
+
+    ``present`` / ``online``: the people never marked who acted in the session under their own role
+    (the chair, the secretary, a member who voted or asked for the floor), recorded by the close as
+    present in the hall / online at their own point. Logs written before these lists read them empty.
+    """
 
     absent: list[str] = []
+    present: list[str] = []
+    online: list[str] = []
 
 
 class ItemStarted(Event, **_tag("item.started")):

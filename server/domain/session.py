@@ -28,12 +28,36 @@ def close_session(state: SessionState, actor: Actor, cmd: CloseSession, ctx: Con
         raise Conflict("poll.open", f"session.close: close poll '{open_polls[0]}' first", {"action": "session.close", "poll": open_polls[0]})
     # A legal record names every member: whoever was never marked did not attend, and the log
     # says so here rather than leaving the minutes to guess (the chair is shown who, first).
-    return [SessionClosed(at=ctx.now, absent=unmarked(state))]
+    # Someone who chaired, took the notes, voted or asked for the floor was there: the close
+    # records them attending (not "absent without a reason"), unless a mark already says otherwise.
+    acted, hall = took_part(state), {p.id for p in state.agenda.points if p.host}
+    chairs = {state.agenda.session.chair, state.agenda.session.secretary}
+    absent, present, online = [], [], []
+    for person in state.agenda.people:
+        if person.id in state.attendance:
+            continue
+        if person.id not in acted:
+            absent.append(person.id)
+        elif person.id in chairs or person.point in hall:
+            present.append(person.id)
+        else:
+            online.append(person.id)
+    return [SessionClosed(at=ctx.now, absent=absent, present=present, online=online)]
 
 
 def unmarked(state: SessionState) -> list[str]:
     """The people of the agenda never marked present, online or absent, in agenda order."""
     return [p.id for p in state.agenda.people if p.id not in state.attendance]
+
+
+def took_part(state: SessionState) -> set[str]:
+    """Person ids who acted in the session under their own role: the chair, the secretary, whoever
+    cast a vote themselves (not a member whose vote a proxy or deputy cast), asked for the floor or had it."""
+    acted = {state.agenda.session.chair, state.agenda.session.secretary}
+    for poll in state.polls.values():
+        acted.update(poll.by.get(voter, voter) for voter in poll.voters)
+    acted.update(r.person for r in state.requests.values() if r.person)
+    return acted
 
 
 @applies(SessionCreated)
@@ -55,3 +79,7 @@ def closed(state: SessionState, event: SessionClosed) -> None:
     state.closed_at = event.at
     for person in event.absent:
         state.attendance[person] = Mark(status=Status.ABSENT, at=event.at)
+    for person in event.present:
+        state.attendance[person] = Mark(status=Status.PRESENT, at=event.at)
+    for person in event.online:  # point None: their own point, as the minutes read it
+        state.attendance[person] = Mark(status=Status.ONLINE, at=event.at)

@@ -12,6 +12,9 @@ const APPLY = {
     s.closed_at = e.at;
     // Whoever was never marked is recorded absent, without a reason, by the close.
     for (const person of e.absent || []) s.attendance[person] = { status: "absent", point: null, reason: "", at: e.at };
+    // Whoever acted in the session (chair, secretary, a voter, a speaker) unmarked is recorded attending.
+    for (const person of e.present || []) s.attendance[person] = { status: "present", point: null, reason: "", at: e.at };
+    for (const person of e.online || []) s.attendance[person] = { status: "online", point: null, reason: "", at: e.at };
   },
 
   "item.started": (s, e) => {
@@ -225,9 +228,14 @@ export function requestsOf(state, item) {
     .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
 }
 
-/** The people never marked (present, online or absent), in agenda order: the close records them absent. */
+/** The people the close records absent: never marked (present, online or absent) and never acting in
+ * the session under their own role (chair, secretary, asked for the floor; a voter is marked already),
+ * in agenda order. The others never marked the close records attending (server/domain/session.py). */
 export function unmarked(state) {
-  return state.agenda.people.filter((p) => !(p.id in state.attendance));
+  const s = state.agenda.session;
+  const acted = new Set([s.chair, s.secretary]);
+  for (const r of Object.values(state.requests)) if (r.person) acted.add(r.person);
+  return state.agenda.people.filter((p) => !(p.id in state.attendance) && !acted.has(p.id));
 }
 
 /** The people marked absent without a reason (by the chair, or by the close), in agenda order. */
