@@ -91,6 +91,7 @@ class PollResult(msgspec.Struct):
     present_at_close: int = 0  # voting members present at the close (and anyone who voted), by head
     weighted: bool = False  # some member's weight is not 1: print heads and weights apart
     heads: dict[str, int] | None = None  # heads per "yes", "no", "abstain", "not_voted"; None when withheld
+    ballot_number: int = 0  # 1, 2, … when the item was put to the vote more than once; 0 for its only poll
 
 
 class ItemMinutes(msgspec.Struct):
@@ -106,6 +107,7 @@ class ItemMinutes(msgspec.Struct):
     added: bool = False  # added during the session
     deferred: bool = False  # deferred before it started
     deferral_reason: str = ""
+    not_taken_up: bool = False  # the session closed without this item ever being started (nor deferred)
 
 
 class MinutesDoc(msgspec.Struct):

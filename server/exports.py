@@ -20,6 +20,7 @@ import msgspec
 
 from .domain.agenda import Ballot
 from .domain.events import Status
+from .domain.polls import ballot_numbers
 from .domain.state import PollStatus, SessionState
 from .minutes_doc import speaking_time, spoke_from
 
@@ -58,7 +59,7 @@ WORDS = {
                   "more-than-half-of-members": "Quá nửa tổng số thành viên",
                   "two-thirds-of-members": "Ít nhất hai phần ba tổng số thành viên",
                   "consultative": "Thăm dò ý kiến"},
-        "deputy": "Người dự thay", "total": "Tổng",
+        "deputy": "Người dự thay", "total": "Tổng", "ballot_number": "(lần {})",
     },
     "en": {
         "attendance": "Attendance", "votes": "Votes", "speakers": "Speakers",
@@ -79,7 +80,7 @@ WORDS = {
         "rules": {"simple": "Majority of the votes cast", "more-than-half-of-present": "More than half of those present",
                   "more-than-half-of-members": "More than half of all members",
                   "two-thirds-of-members": "At least two thirds of all members", "consultative": "Consultative"},
-        "deputy": "Deputy", "total": "Total",
+        "deputy": "Deputy", "total": "Total", "ballot_number": "(ballot {})",
     },
 }
 
@@ -134,12 +135,15 @@ def votes(state: SessionState, lang: str) -> list[Table]:
     columns = [w["poll"], w["item"], w["ballot"], w["rule"], w["member"], w["choice"], w["cast_by"], w["weight"],
                w["yes"], w["no_votes"], w["abstain"], w["not_voted"], w["outcome"],
                _timed(w, "opened_at", state), _timed(w, "closed_at", state)]
-    rows = []
+    rows, numbers = [], ballot_numbers(state)
     for poll in state.polls.values():
         if poll.status is not PollStatus.CLOSED or poll.result is None:
             continue
         r = poll.result
-        head = [poll.id, state.item(poll.item).title, w["ballots"][poll.spec.ballot.value], w["rules"][poll.spec.rule.value]]
+        title = state.item(poll.item).title
+        if numbers.get(poll.id):  # a repeat vote on the item: say which ballot, as the minutes do
+            title = f"{title} {w['ballot_number'].format(numbers[poll.id])}"
+        head = [poll.id, title, w["ballots"][poll.spec.ballot.value], w["rules"][poll.spec.rule.value]]
         rows.append(head + [w["total"], None, None, None, r.counts.get("yes", 0), r.counts.get("no", 0),
                             r.counts.get("abstain", 0), r.not_voted, w["outcomes"][r.outcome.value],
                             at(poll.opened_at), at(poll.closed_at)])

@@ -30,6 +30,7 @@ from .domain.events import Status
 from .domain.events import SignedBy
 from .domain.records import CheckedCopy, check_finalize, check_sign, latest_minutes
 from .domain.items import taken_order
+from .domain.polls import ballot_numbers
 from .domain.state import PollStatus, RequestStatus, SessionState
 from .engine import CommandResult, Engine
 
@@ -91,6 +92,7 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
     for p in state.polls.values():
         if p.status is PollStatus.CLOSED:
             polls_by_item.setdefault(p.item, []).append(p)
+    numbers = ballot_numbers(state)
     items = []
     # In the order the items were actually taken; then the ones not taken (deferred, or never reached).
     for number, item_id in enumerate(taken_order(state), start=1):
@@ -99,10 +101,13 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
             m.ItemMinutes(
                 number=number, title=item.title, presenter=people.get(item.presenter or ""),
                 added=live.added, deferred=live.status.value == "deferred", deferral_reason=live.reason,
+                # Only a closed session can say an item was never reached; before that it may still be.
+                not_taken_up=state.closed_at is not None and live.status.value == "pending"
+                and live.started_at is None,
                 started_at=local(live.started_at), ended_at=local(live.ended_at),
                 speakers=_speakers(state, requests_by_item.get(item.id, []), people, points, hall, zone),
                 notes=[n.text for n in state.notes if n.item == item.id],
-                polls=[_poll_result(state, item.title, p, people, zone) for p in polls_by_item.get(item.id, [])],
+                polls=[_poll_result(state, item.title, p, people, zone, numbers[p.id]) for p in polls_by_item.get(item.id, [])],
                 conclusions=[c.text for c in state.conclusions if c.item == item.id],
             )
         )
@@ -194,7 +199,8 @@ def _speakers(state: SessionState, granted: list, people: dict, points: dict, ha
     return speakers
 
 
-def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt.tzinfo) -> m.PollResult:
+def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt.tzinfo,
+                 number: int = 0) -> m.PollResult:
     r = poll.result
     voting = state.voting_members()
     weighted = any(p.weight != 1 for p in voting)
@@ -210,7 +216,7 @@ def _poll_result(state: SessionState, subject: str, poll, people: dict, zone: dt
         roll=[m.RollEntry(name=people[e.person].name, choice=e.choice.value, by=people[e.by].name if e.by else "")
               for e in (r.roll or [])],
         members=poll.members, present_at_open=poll.present_at_open, needed=poll.needed,
-        present_at_close=r.present_heads, weighted=weighted, heads=heads,
+        present_at_close=r.present_heads, weighted=weighted, heads=heads, ballot_number=number,
     )
 
 

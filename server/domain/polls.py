@@ -268,3 +268,13 @@ def closed(state: SessionState, event: PollClosed) -> None:
         voted=event.voted, not_voted=event.not_voted, outcome=event.outcome, roll=event.roll,
         present_heads=len(event.entitled),
     )
+
+
+def ballot_numbers(state: SessionState) -> dict[str, int]:
+    """Poll id -> its number among the closed polls on the same item (1, 2, … in the order opened),
+    for items put to the vote more than once; 0 for an item's only closed poll (no label needed)."""
+    by_item: dict[str, list[str]] = {}
+    for poll in state.polls.values():
+        if poll.status is PollStatus.CLOSED:
+            by_item.setdefault(poll.item, []).append(poll.id)
+    return {pid: (n if len(ids) > 1 else 0) for ids in by_item.values() for n, pid in enumerate(ids, start=1)}

@@ -358,3 +358,110 @@ def test_the_file_is_named_from_the_record_number_and_the_session_date(srv, reco
                                     headers={"Authorization": f"Bearer {session.secretary}"})
     opened = next(e["at"] for e in session.events(token=session.chair) if e["type"] == "session.opened")
     assert final.headers["content-disposition"] == expected.format(day=opened[:10])
+
+
+# -- items never taken up -------------------------------------------------------------------------
+
+NOT_TAKEN = {"vi": "Không được xem xét tại phiên họp.", "en": "Not taken up at the session."}
+PRESENTED = {"vi": "Trình bày:", "en": "Presented by:"}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_items_never_started_are_marked_not_taken_up(srv, tmp_path, language):
+    """Open, close, finalize: both pending items say they were not taken up, with no presenter line."""
+    session = srv.create(small_agenda(language=language))
+    session.ok(session.chair, type="session.open")
+    session.ok(session.chair, type="session.close")
+    session.ok(session.secretary, type="minutes.finalize")
+    text = pdf_text(session, tmp_path)
+    assert text.count(NOT_TAKEN[language]) == 2
+    assert PRESENTED[language] not in text
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_deferred_item_stays_deferred_and_a_taken_item_keeps_its_presenter(srv, tmp_path, language):
+    """One item taken, one deferred: neither is marked not taken up; both keep their presenter line, as before."""
+    session = srv.create(small_agenda(language=language))
+    session.ok(session.chair, type="session.open")
+    session.ok(session.chair, type="item.start", item="khai-mac")
+    session.ok(session.chair, type="item.end", item="khai-mac")
+    session.ok(session.chair, type="item.defer", item="du-thao", reason="Chưa đủ hồ sơ")
+    session.ok(session.chair, type="session.close")
+    text = pdf_text(session, tmp_path)
+    assert NOT_TAKEN[language] not in text
+    assert text.count(PRESENTED[language]) == 2
+    assert {"vi": "Hoãn xem xét; lý do: Chưa đủ hồ sơ", "en": "Deferred; reason: Chưa đủ hồ sơ"}[language] in text
+
+
+# -- who acted in the session is not recorded absent by the close -------------------------------------
+
+ACTED = {
+    "vi": ("- Có mặt tại hội trường (3): 1. Nguyễn Văn Chủ, Chủ tịch 2. Lê Thị Thư, Thư ký 3. Thành viên Số 1, Ủy viên "
+           "- Tham dự trực tuyến tại các điểm cầu: + Điểm cầu Trà Vinh: Thành viên Số 2, Ủy viên",
+           "- Vắng mặt không có lý do (3): 1. Thành viên Số 3, Ủy viên 2. Thành viên Số 4, Ủy viên 3. Khách mời 0"),
+    "en": ("- Present in the hall (3): 1. Nguyễn Văn Chủ, Chủ tịch 2. Lê Thị Thư, Thư ký 3. Thành viên Số 1, Ủy viên "
+           "- Attending online from connection points: + Điểm cầu Trà Vinh: Thành viên Số 2, Ủy viên",
+           "- Absent, no reason given (3): 1. Thành viên Số 3, Ủy viên 2. Thành viên Số 4, Ủy viên 3. Khách mời 0"),
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_chair_the_secretary_and_a_speaker_are_not_recorded_absent(srv, tmp_path, language):
+    """Never marked, the chair and secretary are recorded in the hall, a remote member who asked for the floor online."""
+    session = srv.create(small_agenda(language=language))
+    session.ok(session.chair, type="session.open")
+    session.ok(session.chair, type="attendance.mark", person="tv-1", status="present")
+    session.ok(session.chair, type="item.start", item="khai-mac")
+    session.ok(session.person("tv-2"), type="speaker.request", item="khai-mac")
+    session.ok(session.chair, type="item.end", item="khai-mac")
+    closed = next(e for e in session.ok(session.chair, type="session.close")["events"] if e["type"] == "session.closed")
+    assert (closed["absent"], closed["present"], closed["online"]) == (
+        ["tv-3", "tv-4", "khach-0"], ["chu-toa", "thu-ky"], ["tv-2"])
+    session.ok(session.secretary, type="minutes.finalize")
+    text = pdf_text(session, tmp_path)
+    attending, absent = ACTED[language]
+    assert attending in text, text
+    assert absent in text, text
+
+
+# -- a repeat vote on an item is numbered, in the minutes and in the votes export ----------------------
+
+REPEAT = {
+    "vi": ("Biểu quyết: Thông qua dự thảo (lần 1)", "Biểu quyết: Thông qua dự thảo (lần 2)", "Tổng"),
+    "en": ("Vote on: Thông qua dự thảo (ballot 1)", "Vote on: Thông qua dự thảo (ballot 2)", "Total"),
+}
+ALL_VOTERS = ["chu-toa", "tv-1", "tv-2", "tv-3", "tv-4"]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_repeat_ballot_is_numbered_in_the_minutes_and_the_votes_export(srv, tmp_path, language):
+    """The item is put to the vote twice: each block and each export row says which ballot it was."""
+    import csv
+    import io
+
+    session = srv.create(small_agenda(language=language))
+    for choice in ("yes", "no"):
+        poll = (start_vote(session, ALL_VOTERS) if choice == "yes"
+                else new(session.ok(session.chair, type="poll.open", item="du-thao"), "poll.opened", "poll"))
+        session.ok(session.person("chu-toa"), type="vote.cast", poll=poll, choice=choice)
+        session.ok(session.chair, type="poll.close", poll=poll)
+    first, second, total = REPEAT[language]
+    text = pdf_text(session, tmp_path)
+    assert (text.count(first), text.count(second)) == (1, 1), text
+    r = session.server.http.get(f"/api/sessions/{session.id}/export/votes.csv",
+                                headers={"Authorization": f"Bearer {session.secretary}"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+    items = [row[1] for row in rows[1:] if row[4] == total]
+    assert items == [first.split(": ", 1)[1], second.split(": ", 1)[1]]
+
+
+def test_a_single_ballot_is_not_numbered(srv, tmp_path):
+    """An item voted on once prints no ballot number."""
+    session = srv.create(small_agenda())
+    poll = start_vote(session, ALL_VOTERS)
+    session.ok(session.person("chu-toa"), type="vote.cast", poll=poll, choice="yes")
+    session.ok(session.chair, type="poll.close", poll=poll)
+    text = pdf_text(session, tmp_path)
+    assert "Biểu quyết: Thông qua dự thảo Hình thức:" in text, text
+    assert "(lần" not in text
