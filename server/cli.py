@@ -351,12 +351,19 @@ def _verify_pdf(path: str, db: str | None, trust: str) -> int:
     report, rows = verify_pdf(data, roots)
     if db is not None and rows:
         asyncio.run(verify_pdf_against_db(data, rows, db, report))
+        report.origin_checked = True
     for line in report.passed:
         print(f"ok   {line}")
     for finding in report.failures:
         print(f"FAIL {finding.message}")
     code = report.exit_code
-    print(f"{path}: " + ("verified" if code == 0 else f"{len(report.failures)} problem(s); exit {code}"))
+    if code == 0 and not report.origin_checked:
+        # The chain and the page agree with each other, but anyone can build such a file: without a
+        # seal, a signature or the database to compare with, that is integrity, not origin.
+        print(f"{path}: internally consistent, but unsealed and unsigned: integrity only, origin not proven "
+              "(compare with the database: --db DB)")
+    else:
+        print(f"{path}: " + ("verified" if code == 0 else f"{len(report.failures)} problem(s); exit {code}"))
     return code
 
 

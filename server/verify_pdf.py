@@ -47,6 +47,7 @@ class Report(msgspec.Struct):
 
     failures: list[Finding] = msgspec.field(default_factory=list)
     passed: list[str] = msgspec.field(default_factory=list)
+    origin_checked: bool = False  # a seal or signature, or the database (--db), vouched for where the file came from
 
     def fail(self, code: Exit, message: str) -> None:
         self.failures.append(Finding(code, message))
@@ -197,6 +198,7 @@ def verify_pdf(data: bytes, trust: list[bytes]) -> tuple[Report, list[EventRow]]
         else:
             when = f" at {s.signed_at.astimezone(_zone(rows)).isoformat()}" if s.signed_at else ""
             report.passed.append(f"{where}: valid, trusted{when}")
+    report.origin_checked = report.origin_checked or bool(signatures)
     if signatures and max(s.end for s in signatures) != len(data):
         report.fail(Exit.SIGNATURE, "the file ends with changes that no signature covers")
     return report, rows

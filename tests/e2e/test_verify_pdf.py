@@ -140,3 +140,19 @@ def test_database_verify_checks_each_signed_copy(finalized, pki):
     assert result.returncode == 0, result.stdout
     uploaded = len(session.snapshot(session.chair)["state"]["minutes_signed"])
     assert result.stdout.strip().endswith(f", {uploaded} signed cop{'y' if uploaded == 1 else 'ies'} intact")
+
+
+UNSEALED = "internally consistent, but unsealed and unsigned: integrity only, origin not proven (compare with the database: --db DB)"
+
+
+def test_an_unsealed_unsigned_file_is_consistent_not_verified(unsealed):
+    """Chain, printed head and page text check but nothing vouches for the origin: exit 0, saying integrity only."""
+    result = verify("--pdf", str(unsealed))
+    assert (result.stdout.splitlines()[-1], result.returncode) == (f"{unsealed}: {UNSEALED}", 0), result.stdout
+    assert "verified" not in result.stdout
+
+
+def test_an_unsealed_file_checked_against_the_database_is_verified(unsealed, srv):
+    """With --db the database vouches for the file: 'verified'."""
+    result = verify("--pdf", str(unsealed), "--db", str(srv.db))
+    assert (result.stdout.splitlines()[-1], result.returncode) == (f"{unsealed}: verified", 0), result.stdout
