@@ -49,5 +49,7 @@ def test_schemathesis_finds_nothing(fuzzed, role):
     tested = re.search(r"Operations:\s+(\d+) selected / (\d+) total", run.stdout)
     assert tested and tested.group(1) == tested.group(2)  # every operation of the document
     cases = re.search(r"(\d+) generated, (\d+) passed\n", run.stdout)
-    assert cases and cases.group(1) == cases.group(2) and int(cases.group(1)) > 100, run.stdout[-3000:]
+    # At least one case per operation: the time budget decides how many more, so a count above that
+    # would be a timed assert (a loaded machine made 63 where a quiet one makes hundreds).
+    assert cases and cases.group(1) == cases.group(2) and int(cases.group(1)) >= int(tested.group(1)), run.stdout[-3000:]
     assert server.http.get("/health").json() == {"status": "ok"}
