@@ -66,7 +66,6 @@ async def check(db: Path) -> Report:
 
 def _copy_secret(src: Path, dst: Path) -> None:
     """Copy a key file, readable by its owner only from its first byte, and on disk when this returns."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(src.read_bytes())
@@ -90,9 +89,14 @@ async def backup(db: Path, out: Path, keys_out: Path | None = None) -> Report:
         _keys_apart(keys_out, out)
         if keys_out.exists():
             raise BackupError(f"{keys_out} exists; give a new file name (a backup never overwrites)")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # A mistyped folder must not silently become a new one (a copy nobody will find on the backup media).
+    for folder in [out.parent] + ([keys_out.parent] if keys_out is not None else []):
+        if not folder.is_dir():
+            raise BackupError(f"{folder} does not exist: create it first (mkdir -p {folder}); a backup never creates folders")
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
+    # The copy holds every session's log: owner only from its first byte (VACUUM INTO fills an empty file).
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         conn.execute("VACUUM INTO ?", (str(tmp),))
     with open(tmp, "rb+") as f:
@@ -130,6 +134,8 @@ async def restore(backup_file: Path, db: Path, keys: Path | None = None) -> Repo
         return report
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(db.name + ".part")
+    tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # copyfile keeps this mode: owner only
     shutil.copyfile(backup_file, tmp)
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())

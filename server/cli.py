@@ -203,7 +203,7 @@ def links(session, server, admin_token, target, everything, csv_file, cards) -> 
     import httpx
 
     from .domain.agenda import Agenda
-    from .links import cards_pdf, link_rows, write_links_csv
+    from .links import cards_pdf, link_rows, write_links_csv, write_private
     from .tokens import SessionTokens
 
     if not admin_token:
@@ -234,7 +234,7 @@ def links(session, server, admin_token, target, everything, csv_file, cards) -> 
     if csv_file:
         print(f"wrote {write_links_csv(Path(csv_file).resolve(), rows)}: {len(rows)} link(s), readable by you only")
     if cards:
-        Path(cards).write_bytes(cards_pdf(agenda, rows))
+        write_private(cards, cards_pdf(agenda, rows))  # every join link is on the cards: owner only, like the CSV
         print(f"wrote {cards}: {len(rows)} invitation card(s)")
     return 0
 
@@ -290,6 +290,7 @@ def minutes(session, db, output) -> int:
 def export(session, what, db, output) -> int:
     """Write SESSION's export WHAT (attendance.csv, votes.xlsx, speakers.csv, log.jsonl, ...) from the database alone."""
     from .exports import offline_export
+    from .links import write_private
 
     try:
         data = asyncio.run(offline_export(db, session, what))
@@ -297,7 +298,10 @@ def export(session, what, db, output) -> int:
         return _fail(str(exc))
     stem, _, ext = what.partition(".")
     output = output or f"{stem}-{session}.{ext}"
-    Path(output).write_bytes(data)
+    if what == "log.jsonl":
+        write_private(output, data)  # the whole log, private notes in full: owner only
+    else:
+        Path(output).write_bytes(data)
     print(f"wrote {output}: {len(data)} bytes")
     return 0
 

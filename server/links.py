@@ -60,11 +60,21 @@ def write_links_csv(path: str | Path, rows: list[dict]) -> Path:
     writer.writerow(["role", "name", "point", "link"])
     for r in rows:
         writer.writerow([r["role"], r["name"], r["point"], r["link"]])
+    return write_private(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+
+
+def write_private(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` readable by its owner only (mode 0600), replacing any older file.
+
+    For files that carry secrets (join links, the log with its tokens' hashes and notes): created
+    with that mode, never world-readable, not even for a moment, and on disk when this returns.
+    """
+    path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # the umask cannot widen it; an existing tmp file is narrowed too
-        os.write(fd, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -292,6 +292,8 @@ def test_phienhop_export_writes_the_same_bytes_as_the_api(srv, done, tmp_path):
         api = srv.http.get(url, headers={"Authorization": f"Bearer {s.chair}"}).content
         assert out.read_bytes() == api
         assert done_.stdout == f"wrote {out}: {len(api)} bytes\n"
+        if name == "log.jsonl":  # the whole log, private notes in full: owner only
+            assert oct(out.stat().st_mode & 0o777) == "0o600"
     bad = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "export", s.id, "ballots.pdf", "--db", str(srv.db)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert (bad.returncode, bad.stderr) == (2, "phienhop: no export 'ballots.pdf': ask for one of attendance.{csv,xlsx}, "

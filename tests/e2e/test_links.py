@@ -59,6 +59,7 @@ def test_links_cli_rotates_all_and_writes_csv_and_cards(srv, tmp_path):
     assert done.stdout.splitlines() == [f"wrote {written}: {n} link(s), readable by you only",
                                         f"wrote {cards}: {n} invitation card(s)"]
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cards.stat().st_mode) == 0o600  # the cards carry every link too
     rows = list(csv.reader(written.read_text(encoding="utf-8-sig").splitlines()))
     assert [r[0] for r in rows] == ["role", "chair", "secretary", "public", "point", "point"] + ["person"] * 7
     assert rows[4][1:3] == ["Hội trường", "Hội trường"]

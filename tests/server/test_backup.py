@@ -26,7 +26,8 @@ def _minutes(server: Server, session: str) -> bytes:
 def test_a_backup_taken_while_serving_restores_to_the_same_sessions_and_minutes(tmp_path):
     """Backup during a live secret poll, restore with the key copy: same snapshots, same final PDF bytes, the poll still closes."""
     live_dir, safe_dir, keys_dir = tmp_path / "live", tmp_path / "backups", tmp_path / "elsewhere"
-    live_dir.mkdir()
+    for folder in (live_dir, safe_dir, keys_dir):
+        folder.mkdir()
     server = Server(live_dir / "phienhop.db", "--no-sample").start()
     try:
         done, running = server.create(small_agenda()), server.create(small_agenda())
@@ -48,6 +49,7 @@ def test_a_backup_taken_while_serving_restores_to_the_same_sessions_and_minutes(
         assert f"note: key file copied to {keys_dir / 'b.keys'} (secret polls open: {running.id}/{poll})" in made.stdout
         assert sorted(os.listdir(safe_dir)) == ["b.db"]  # no key file, WAL or part file beside the copy
         assert oct((keys_dir / "b.keys").stat().st_mode & 0o777) == "0o600"
+        assert oct((safe_dir / "b.db").stat().st_mode & 0o777) == "0o600"  # every session's log: owner only
         running.ok(running.person("tv-2"), type="vote.cast", poll=poll, choice="no")  # after the backup: not in it
     finally:
         server.stop()
@@ -86,6 +88,18 @@ def test_the_key_copy_is_refused_beside_the_database_copy(tmp_path):
     assert done.stderr == (f"phienhop: {out.parent / 'b.keys'} is in the same directory as the copy {out}: keep the key file "
                            "apart from the database (other media, other hands); give --keys a path elsewhere\n")
     assert not out.parent.exists() or os.listdir(out.parent) == []
+
+
+def test_a_backup_into_a_missing_folder_is_refused(tmp_path):
+    """A folder that does not exist (a typo, unmounted media) exits 2 saying to create it, and creates nothing."""
+    db = tmp_path / "x.db"
+    db.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    out = tmp_path / "backups" / "b.db"
+    done = phienhop("backup", "--db", str(db), str(out))
+    assert done.returncode == 2
+    assert done.stderr == (f"phienhop: {out.parent} does not exist: create it first (mkdir -p {out.parent}); "
+                           "a backup never creates folders\n")
+    assert not out.parent.exists()
 
 
 def test_restore_never_overwrites_a_database(tmp_path):
