@@ -19,7 +19,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from .domain.actor import Actor, Role
+from .domain.actor import Actor, Role, a_role
 from .tokens import Grant
 
 COOKIE = "phienhop_token"  # the one cookie of older pages; still read when a request names no tab key
@@ -179,6 +179,6 @@ def roles(*allowed: Role):
         role = connection.user.actor.role
         if role not in allowed:
             names = ", ".join(r.value for r in allowed)
-            raise PermissionDeniedException(detail=f"this is for the {names}; a {role.value} token may not")
+            raise PermissionDeniedException(detail=f"this is for the {names}; {a_role(role)} token may not")
 
     return guard

@@ -17,6 +17,8 @@ from ..engine import Engine
 ADMIN_NO_PAGE = ("This is the admin token: it opens no page (Đây là mã quản trị: không mở trang nào). "
                  "Use it in the Authorization header, or with phienhop create.")
 
+JOIN_INVALID = "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one."
+
 PAGES = {
     Role.CHAIR: "chair",
     Role.SECRETARY: "secretary",
@@ -40,13 +42,9 @@ async def join(token: FromPath[str], request: Request, engine: NamedDependency[E
     if (grant is not None and grant.actor.role is Role.ADMIN) or (
         grant is None and configured and hmac.compare_digest(token.encode(), configured.encode())
     ):
-        return Response(ADMIN_NO_PAGE, status_code=400, media_type="text/plain; charset=utf-8")
-    if grant is None:
-        return Response(
-            "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one.",
-            status_code=404,
-            media_type="text/plain; charset=utf-8",
-        )
+        return Response({"error": "join.admin_token", "detail": ADMIN_NO_PAGE}, status_code=400)
+    if grant is None:  # our error shape, like every other refusal (the text was plain, its charset doubled)
+        return Response({"error": "join.invalid", "detail": JOIN_INVALID}, status_code=404)
     page = PAGES[grant.actor.role]
     key = tab_key(token)
     cookie = Cookie(

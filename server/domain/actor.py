@@ -26,3 +26,9 @@ class Actor(msgspec.Struct, frozen=True):
     def label(self) -> str:
         """A short name for error messages and the ``by`` field of events."""
         return self.person or self.point or self.role.value
+
+
+def a_role(role: Role | str) -> str:
+    """'a chair', 'an admin': the role's name with the English article its first sound takes (by vowel)."""
+    name = role.value if isinstance(role, Role) else role
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"

@@ -9,7 +9,7 @@ or already voted.
 
 from __future__ import annotations
 
-from .actor import Actor, Role
+from .actor import Actor, Role, a_role
 from .agenda import Ballot as BallotKind, Rule, unequal_weights
 from .commands import CastVote, ClosePoll, OpenPoll
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -132,7 +132,7 @@ def open_poll(state: SessionState, actor: Actor, cmd: OpenPoll, ctx: Context):
 @decides(CastVote)
 def cast(state: SessionState, actor: Actor, cmd: CastVote, ctx: Context):
     if actor.person is None:
-        raise Forbidden("forbidden", f"vote.cast is for the member themself, not a {actor.role.value} token", {"action": "vote.cast", "role": actor.role.value})
+        raise Forbidden("forbidden", f"vote.cast is for the member themself, not {a_role(actor.role)} token", {"action": "vote.cast", "role": actor.role.value})
     member_id, by = _voter(state, actor, cmd)
     person = state.person(member_id)
     require_status(state, "vote.cast", SessionStatus.OPEN)

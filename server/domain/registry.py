@@ -7,7 +7,7 @@ from typing import Callable, TypeVar
 
 import msgspec
 
-from .actor import Actor, Role
+from .actor import Actor, Role, a_role
 from .errors import Conflict, Forbidden, NotFound
 from .events import Event
 from .state import ItemState, SessionState, SessionStatus
@@ -63,7 +63,7 @@ def applies(event_type: type[E]) -> Callable:
 def allow(actor: Actor, action: str, *roles: Role) -> None:
     if actor.role not in roles:
         who = " or ".join(r.value for r in roles)
-        raise Forbidden("forbidden", f"{action} is for the {who}, not a {actor.role.value} token", {"action": action, "roles": [r.value for r in roles], "role": actor.role.value})
+        raise Forbidden("forbidden", f"{action} is for the {who}, not {a_role(actor.role)} token", {"action": action, "roles": [r.value for r in roles], "role": actor.role.value})
 
 
 def require_status(state: SessionState, action: str, *statuses: SessionStatus) -> None:

@@ -360,7 +360,7 @@ REFUSALS = [
     ("tv-2", "p2", "yes", NotFound, "poll.unknown", "no poll 'p2' in this session"),
     ("point:tra-vinh", "p1", "yes", Forbidden, "forbidden", "vote.cast is for the member themself, not a point token"),
     ("public", "p1", "yes", Forbidden, "forbidden", "a public token can only follow the session"),
-    ("admin", "p1", "yes", Forbidden, "forbidden", "vote.cast is for the member themself, not a admin token"),
+    ("admin", "p1", "yes", Forbidden, "forbidden", "vote.cast is for the member themself, not an admin token"),
 ]
 
 

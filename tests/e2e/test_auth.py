@@ -69,6 +69,17 @@ def test_wrong_role_is_403(srv, two):
     assert a.snapshot()["seq"] == seq
 
 
+def test_the_admin_token_refused_a_member_command_reads_an_admin(srv, two):
+    """The admin token casting a vote is 403 with the article its role takes: 'not an admin token'."""
+    from ..support import ADMIN
+
+    a, _ = two
+    seq = a.snapshot()["seq"]
+    assert body(a.command(ADMIN, type="vote.cast", poll="p1", choice="yes")) == (
+        403, "forbidden", "vote.cast is for the member themself, not an admin token")
+    assert a.snapshot()["seq"] == seq
+
+
 def test_only_admin_creates_sessions(srv, two):
     """POST /api/sessions with a chair token is 403."""
     a, _ = two
@@ -105,7 +116,7 @@ def test_join_with_unknown_token_is_404(srv):
     """A join link with an unknown token is 404 and sets no cookie."""
     r = srv.http.get("/join/not-a-token")
     assert r.status_code == 404 and "set-cookie" not in r.headers
-    assert r.text.startswith("This join link is not valid")
+    assert r.json()["error"] == "join.invalid" and r.json()["detail"].startswith("This join link is not valid")
 
 
 def cookie_post(srv, session, token: str, origin: str | None) -> httpx.Response:
