@@ -165,7 +165,8 @@ def test_final_pdf_names_the_log_head_as_of_finalize(reference):
     event = reference.finalized
     assert (event["head_hash"], event["event_count"]) == (reference.closed["state"]["head"], reference.closed["seq"])
     line = f"Biên bản được lập từ nhật ký sự kiện: {event['event_count']} sự kiện, mã băm cuối {event['head_hash']}"
-    assert line in flat(reference.text)
+    # The 64 hex digits may wrap anywhere (p.provenance), and how they wrap depends on the count's width.
+    assert re.sub(r"\s", "", line) in re.sub(r"\s", "", reference.text)
 
 
 def test_final_pdf_metadata(reference):
