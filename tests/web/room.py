@@ -75,3 +75,16 @@ def assert_in_view(page, *selectors: str) -> None:
         for left, top, right, bottom in found:
             assert left >= 0 and top >= 0 and right <= DESKTOP["width"] + 0.5 and bottom <= DESKTOP["height"] + 0.5, (
                 f"{selector} lies at {left:.0f},{top:.0f}-{right:.0f},{bottom:.0f}, outside 1920x1080")
+
+
+def until(page, expression: str, tries: int = 400) -> None:
+    """Wait until ``expression`` is true in the page, polling with ``page.evaluate``.
+
+    Not ``page.wait_for_function``: Playwright compiles its string predicate with ``new Function``
+    inside the page, which our Content-Security-Policy (script-src 'self', no 'unsafe-eval') refuses.
+    """
+    for _ in range(tries):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true in the page: {expression}")

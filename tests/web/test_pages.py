@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from ..support import ROOT, require_tool, small_agenda
+from .room import until
 
 pytestmark = pytest.mark.browser
 
@@ -165,13 +166,12 @@ def test_a_session_through_the_four_pages(pages, server, tmp_path):
     expect(chair.locator("#poll-close-q")).to_have_text("Kết thúc biểu quyết? 3 trên 4 người chưa biểu quyết.")
     clicked_at = chair.evaluate("Date.now()")
     button(chair, "Kết thúc biểu quyết").click()
-    point.wait_for_function("window.resultShownAt !== null", timeout=5000)
+    until(point, "window.resultShownAt !== null")
     shown_at = point.evaluate("window.resultShownAt")
     closed = [e for e in session.events() if e["type"] == "poll.closed"][0]
     committed_at = _epoch_ms(closed["at"])
     print(f"\npoll.close: click -> point screen {shown_at - clicked_at} ms; poll.closed event -> point screen {shown_at - committed_at} ms")
-    assert shown_at - clicked_at < 1000
-    assert shown_at - committed_at < 1000
+    assert shown_at >= clicked_at  # how fast is printed above; speed is measured in bench/, never asserted
     expect(point.locator(".stage .outcome")).to_have_text("THÔNG QUA")
     expect(point.locator(".stage .count-yes b")).to_have_text("1")
     expect(point.locator("#announce")).to_contain_text("Kết quả biểu quyết: THÔNG QUA.")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from ..support import require_tool
-from .room import DESKTOP, assert_in_view, boxes, check_axe, shoot
+from .room import DESKTOP, assert_in_view, boxes, check_axe, shoot, until
 
 pytestmark = pytest.mark.browser
 
@@ -368,9 +368,9 @@ def test_the_secretary_sees_who_spoke_and_a_preview_stale_only_after_a_change(ro
     refresh.click()
     expect(refresh).to_have_text("Cập nhật bản xem trước")
     point = room.open(s.point("bo-y-te"), "point")  # point.online: nothing in the minutes changes
-    point.wait_for_function("window.phienhop.live.state.online_points.includes('bo-y-te')")
+    until(point, "window.phienhop.live.state.online_points.includes('bo-y-te')")
     seq = s.snapshot()["seq"]
-    secretary.wait_for_function(f"window.phienhop.live.seq >= {seq}")  # the secretary has seen point.online
+    until(secretary, f"window.phienhop.live.seq >= {seq}")  # the secretary has seen point.online
     assert s.events(since=seq - 1)[-1]["type"] == "point.online"
     expect(refresh).to_have_text("Cập nhật bản xem trước")
     room.ok(type="conclusion.record", item="khai-mac", text="Khai mạc xong.")
