@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.support import RedisServer, free_port, small_agenda  # noqa: E402
 
+from fanout import _wait_http  # noqa: E402  (bench/ is this script's own folder on sys.path)
+
 ADMIN = "bench-admin-token"
 WARMUP = 3
 DEADLINE = 120.0  # seconds any one wait may take before the phase is declared failed
@@ -55,19 +57,6 @@ _seq = msgspec.json.Decoder(_Seq).decode
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
 def _spawn(args: list[str], env: dict, health: str) -> subprocess.Popen:
