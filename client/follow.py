@@ -4,7 +4,10 @@ It learns who the link is (GET /api/me), reads the snapshot, then follows the li
 the snapshot's seq. It carries the last seq it has shown: every reconnect resumes from it, a
 gap in seq means "resume now", a duplicate is skipped. Lost connections are retried with
 capped exponential backoff and jitter; a refused token (HTTP 401/403, close 4401/4403) stops
-with exit code 3, and the end of the session (``session.closed``) with exit code 0.
+with exit code 3, and the end of the session (``session.closed``) with exit code 0. Every
+connection sends the epoch it knows (the hash of the session's first event): when the server's
+log is another history (close 4409: a restored or rebuilt database), it reloads the snapshot
+and follows from there, as from seq 0.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .view import View, plain_line, status_text
 EXIT_CLOSED, EXIT_ERROR, EXIT_REFUSED = 0, 2, 3
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 8.0  # seconds
 CLOSE_TOO_SLOW = 4408
+CLOSE_HISTORY_CHANGED = 4409
 REFUSING_CODES = {4401: "unknown token", 4403: "forbidden"}
 FATAL_CODES = {4400: "bad resume point", 4404: "unknown session"}
 
@@ -51,9 +55,10 @@ class Link:
         self.base = f"{parts.scheme}://{parts.netloc}{prefix}"
         self.ws_base = ("wss" if parts.scheme == "https" else "ws") + f"://{parts.netloc}{prefix}"
 
-    def live_url(self, session: str, since: int) -> str:
+    def live_url(self, session: str, since: int, epoch: str = "") -> str:
         # The token goes in the Authorization header, not the URL: URLs end up in logs.
-        return f"{self.ws_base}/api/sessions/{quote(session)}/live?since={since}"
+        url = f"{self.ws_base}/api/sessions/{quote(session)}/live?since={since}"
+        return url + f"&epoch={quote(epoch)}" if epoch else url
 
 
 def get_json(link: Link, path: str) -> dict:
@@ -87,6 +92,7 @@ class Follower:
         self.view: View | None = None
         self.session = ""
         self.last = 0
+        self.epoch = ""  # the history the view was built from; sent with every connection
 
     def status(self, text: str) -> None:
         if self.view is not None:
@@ -112,6 +118,7 @@ class Follower:
         snapshot = await asyncio.to_thread(get_json, self.link, f"/api/sessions/{quote(self.session)}")
         self.view = View(snapshot, self.lang)
         self.last = snapshot["seq"]
+        self.epoch = snapshot.get("epoch", "")
         self.status(f"following session {self.session} as {me['role']}{' ' + me['point'] if me.get('point') else ''}")
         self.status(f"snapshot seq {self.last}")
         return self.view.status != "closed"
@@ -124,6 +131,20 @@ class Follower:
             first = False
             if outcome == "closed":
                 return
+            if outcome == "history changed":
+                # Our view belongs to a log the server no longer has: start again from its snapshot.
+                known = self.epoch
+                self.status(f"history changed: reloading from seq 0 (we had seq {self.last})")
+                try:
+                    if not await self.start():
+                        return
+                except OSError as exc:
+                    outcome = f"offline: {exc.__class__.__name__}"
+                else:
+                    if self.epoch != known:
+                        attempt = 0
+                        continue
+                    outcome = "history changed, but the snapshot is of the history we had"
             if outcome in ("gap", "too slow"):
                 self.status(f"{outcome}: resuming from seq {self.last}")
                 attempt = 0
@@ -137,7 +158,7 @@ class Follower:
 
     async def connection(self, first: bool) -> str:
         """One connection's life: what ended it ("closed", "gap", "too slow", "progress" or a reason)."""
-        url = self.link.live_url(self.session, self.last)
+        url = self.link.live_url(self.session, self.last, self.epoch)
         start = self.last
         try:
             async with connect(url, additional_headers={"Authorization": f"Bearer {self.link.token}"}, open_timeout=10, ping_interval=20, ping_timeout=20, close_timeout=2,
@@ -163,6 +184,8 @@ class Follower:
                 raise Fatal(f"the server closed the stream: {code} {reason}") from None
             if code == CLOSE_TOO_SLOW:
                 return "too slow"
+            if code == CLOSE_HISTORY_CHANGED:
+                return "history changed"
             return "progress" if self.last > start else f"closed {code}"
         except InvalidStatus as exc:
             status = exc.response.status_code

@@ -147,12 +147,13 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
     if not good_since:
         return await _refuse(send, CLOSE_BAD_SINCE, f"'since' must be a whole number >= 0, not {raw_since!r}")
     since = int(raw_since)
-    if since > head:
-        return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
+    # The epoch first: in another history a ``since`` means nothing (it may well be past this head).
     epoch = hello.query_params.get("epoch")
     if epoch and epoch != await view.epoch(session_id):
         return await _refuse(send, CLOSE_HISTORY_CHANGED,
                              "history changed: this session's log is not the one you followed; reload from since=0")
+    if since > head:
+        return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
     await send(ACCEPT)
     follower = room.join(session_id, audience_of(grant.actor.role), since)
     follower.token = token_hash(hello.token)

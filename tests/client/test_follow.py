@@ -219,3 +219,80 @@ def test_points_of_order_lead_the_queue_on_screen():
         view.apply({"seq": n, "type": "speaker.requested", "at": "2021-11-30T14:00:00+07:00", "request": f"r{n}",
                     "item": "x", "person": person, "point": None, "point_of_order": poo})
     assert view.floor_lines()[1] == "Chờ:       Bình (ý kiến về thủ tục), Chi (ý kiến về thủ tục), An"
+
+
+def _another_history(db, session: str, title: str) -> None:
+    """Rewrite ``session``'s log as another history under the same id and tokens: only its first event is kept, retitled
+    and re-chained (as a database restored from elsewhere, or rebuilt, would have it)."""
+    import sqlite3
+
+    from phienhop.server.store import GENESIS, chain
+
+    with sqlite3.connect(db) as conn:
+        data = bytes(conn.execute("SELECT data FROM events WHERE session = ? AND seq = 1", (session,)).fetchone()[0])
+        old = '"title":"Phiên họp thử nghiệm"'.encode()
+        assert data.count(old) == 1
+        data = data.replace(old, f'"title":"{title}"'.encode())
+        conn.execute("UPDATE events SET data = ?, hash = ? WHERE session = ? AND seq = 1", (data, chain(GENESIS, data), session))
+        conn.execute("DELETE FROM events WHERE session = ? AND seq > 1", (session,))
+        conn.execute("DELETE FROM commands WHERE session = ?", (session,))
+
+
+def test_follow_reloads_from_the_snapshot_when_the_servers_history_changed(server):
+    """A follower whose server comes back with another history of the session (close 4409 for its epoch) reloads the
+    snapshot and follows the new history to its end: its screen is the new history's final state."""
+    import asyncio
+    import io
+
+    from phienhop.client.follow import Follower
+
+    from .test_apply_parity import _terminal_view
+
+    s = server.create(small_agenda())
+    follower = Follower(Link(f"{server.base}/join/{s.point('tra-vinh')}"), plain=True, out=io.StringIO(), lang="en")
+    outcome: list = []
+
+    def run() -> None:
+        async def whole() -> None:
+            assert await follower.start()
+            await follower.follow()
+
+        try:
+            asyncio.run(whole())
+            outcome.append("closed")
+        except BaseException as exc:  # shown by the assertion below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait_for(predicate, what: str, timeout: float = 30) -> None:
+        end = time.monotonic() + timeout
+        while not predicate():
+            assert not outcome, f"the follower stopped while waiting for {what}: {outcome}\n{follower.out.getvalue()}"
+            assert time.monotonic() < end, f"no {what} after {timeout}s:\n{follower.out.getvalue()}"
+            time.sleep(0.05)  # polling the follower's state, not waiting for a guess
+
+    script.opening(s)
+    first_head = s.snapshot()["seq"]
+    first_epoch = s.snapshot()["epoch"]
+    wait_for(lambda: follower.last == first_head, f"seq {first_head} in the first history")
+    assert first_head > 2
+    port = server.port
+    server.kill()
+    _another_history(server.db, s.id, "Phiên họp làm lại")
+    server.start(port=port)
+    assert s.snapshot()["epoch"] != first_epoch
+
+    wait_for(lambda: follower.view.title == "Phiên họp làm lại", "the snapshot of the new history")
+    script.opening(s)
+    script.middle(s)
+    script.closing(s)
+    thread.join(60)
+    assert outcome == ["closed"], follower.out.getvalue()
+    final = s.snapshot()
+    assert follower.last == final["seq"] and follower.epoch == final["epoch"]
+    assert follower.view.title == "Phiên họp làm lại"
+    assert _terminal_view(follower.view) == _terminal_view(View(final))
+    lines = follower.out.getvalue().splitlines()
+    assert f"# history changed: reloading from seq 0 (we had seq {first_head})" in lines

@@ -16,5 +16,8 @@ def test_a_follower_with_another_epoch_is_closed_4409_and_the_right_one_follows(
     assert epoch == hashlib.sha256(bytes(32) + event_bytes(srv.db, s.id, 1)).hexdigest()  # the chain's first link
     assert refused(s.live_url(s.public) + "&epoch=" + "0" * 64) == (
         4409, "history changed: this session's log is not the one you followed; reload from since=0")
+    # Another history is told as such even when its ``since`` is past this log's head (a 4400 would leave it stuck).
+    assert refused(s.live_url(s.public, since=99) + "&epoch=" + "0" * 64) == (
+        4409, "history changed: this session's log is not the one you followed; reload from since=0")
     with Follower(s.live_url(s.public) + f"&epoch={epoch}") as follower:
         assert [e["type"] for e in follower.until(1)] == ["session.created"]
