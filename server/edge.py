@@ -28,7 +28,7 @@ from .api.sessions import since_beyond_head
 from .auth import token_from
 from .domain.actor import Actor, Role
 from .domain.audiences import Audience, audience_of, public_bytes
-from .live import CLOSE_HISTORY_CHANGED, CLOSE_UNAUTHORIZED, Presence, Room
+from .live import CLOSE_HISTORY_CHANGED, Presence, Room
 from .relay import Entry
 from .relay_redis import RedisRelay
 from .tokens import Grant, token_hash
@@ -173,9 +173,7 @@ class Edge(SessionView):
         tracked.primary_head = body["seq"]
         revoked = {token_hash_ for token_hash_ in self._held_tokens(session) if token_hash_ not in tracked.grants}
         if revoked:
-            for follower in list(self.room.followers.get(session, ())):
-                if follower.token in revoked:
-                    follower.cut(CLOSE_UNAUTHORIZED, "this link was revoked: ask the admin for a new one")
+            self.room.revoke(session, revoked)
 
     def _held_tokens(self, session: str) -> set[str]:
         return {f.token for f in self.room.followers.get(session, ())} - {None}

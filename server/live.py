@@ -58,6 +58,8 @@ CLOSE_UNKNOWN_SESSION = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_HISTORY_CHANGED = 4409
 
+REVOKED = "this link was revoked: ask the admin for a new one"  # the close reason of a rotated link's open stream
+
 FOLLOWER_BACKLOG = 256  # entries queued for one follower before it is cut off
 PRESENCE_DEBOUNCE = 5.0  # seconds a point may be gone before it counts as offline
 CLOSE_WAIT = 2.0  # seconds a cut-off follower gets to take its close frame before its connection is aborted
@@ -255,6 +257,16 @@ class Room:
         """Let every follower of ``session`` go (e.g. 4409 when its history changed)."""
         for follower in list(self.followers.get(session, ())):
             follower.cut(code, reason)
+
+    def revoke(self, session: str, token_hashes) -> int:
+        """Close 4401 every follower of ``session`` that follows with one of these (now revoked) token hashes; how many."""
+        revoked = set(token_hashes)
+        cut = 0
+        for follower in list(self.followers.get(session, ())):
+            if follower.token in revoked:
+                follower.cut(CLOSE_UNAUTHORIZED, REVOKED)
+                cut += 1
+        return cut
 
     def count(self, session: str | None = None) -> int:
         if session is not None:

@@ -66,7 +66,10 @@ async def rotate(
     """Revoke a join link and return its replacement (``role: all``: every link of the session)."""
     agenda = engine.state(session_id).agenda
     wanted = targets(agenda, data.role, data.subject)
+    before = {h for h, g in engine.grants.items() if g.session == session_id}
     fresh = await engine.rotate_tokens(session_id, wanted)
+    # An open live stream of a revoked link is closed now (4401), as the edges do on their next look at the token map.
+    request.app.state.room.revoke(session_id, before - engine.grants.keys())
     if data.role == "all":
         n = len(agenda.people)
         tokens = SessionTokens(

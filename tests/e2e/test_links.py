@@ -105,3 +105,37 @@ def test_links_cli_needs_a_choice(srv, tmp_path):
     assert done.stderr.strip() == ("phienhop: say which links to replace: --rotate ROLE[:ID] "
                                    "(chair, secretary, public, person:ID, point:ID) or --all")
     assert me(srv, session.chair) == 200
+
+
+def test_a_rotated_links_open_live_stream_is_closed_4401_on_the_primary(srv, tmp_path):
+    """`phienhop links --rotate` and the rotate API close the old link's open live stream at once (4401, revoked), leave
+    every other follower streaming, and the old link is refused from then on (4401 live, 401 over HTTP)."""
+    from .wsread import Follower, refused
+
+    session = srv.create(small_agenda())
+    old_point, old_public = session.point("tra-vinh"), session.public
+    point = Follower(session.live_url(old_point))
+    public = Follower(session.live_url(old_public))
+    chair = Follower(session.live_url(session.chair))
+    try:
+        point.until(2)  # its own point.online
+        done = subprocess.run(
+            [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+             "--rotate", "point:tra-vinh"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert point.closed() == (4401, "this link was revoked: ask the admin for a new one")
+        head = session.ok(session.chair, type="session.open")["seq"]
+        assert public.until(head)[-1]["type"] == "session.opened"  # the others stream on
+
+        r = srv.http.post(f"/api/sessions/{session.id}/tokens/rotate", json={"role": "public"},
+                          headers={"Authorization": f"Bearer {ADMIN}"})
+        assert r.status_code == 200, r.text
+        assert public.closed() == (4401, "this link was revoked: ask the admin for a new one")
+        head = session.ok(session.chair, type="attendance.mark", person="tv-1", status="present")["seq"]
+        assert chair.until(head)[-1]["type"] == "attendance.marked"
+    finally:
+        for follower in (point, public, chair):
+            follower.ws.close()
+    unknown = (4401, "unknown token: check the link or ask the admin for a new one")
+    assert refused(session.live_url(old_point)) == unknown and refused(session.live_url(old_public)) == unknown
+    assert me(srv, old_point) == 401 and me(srv, old_public) == 401
