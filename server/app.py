@@ -49,9 +49,10 @@ async def health() -> dict[str, str]:
 
 @get("/api/status", guards=[admin_only])
 async def status(request: Request) -> dict:
-    """For operators (admin token): ``{"sessions": {"held": [ids], "known": N}}``, the sessions in memory now and the number stored."""
+    """For operators (admin token): ``{"sessions": {"held": [ids], "known": N}, "followers": N}``, the sessions in
+    memory now, the number stored, and the live streams open on this process."""
     engine: Engine = request.app.state.engine
-    return {"sessions": {"held": sorted(engine.states), "known": engine.known}}
+    return {"sessions": {"held": sorted(engine.states), "known": engine.known}, "followers": request.app.state.room.count()}
 
 
 @get("/", exclude_from_auth=True, include_in_schema=False)

@@ -7,6 +7,9 @@
 - ``render-exit``: the minutes render process exits in the middle of every render.
 - ``prepare-fail=TEXT``: deciding a command that carries TEXT in a string field raises an
   unexpected error (a bug in one command of a group commit).
+- ``live-setup-pause=S``: a live connection waits S seconds in its set-up, after joining the
+  room and recording its point online, before it sends anything: a cut (a revoked link, an
+  overflow) arrives while it is being set up.
 
 Never set in production; the server says so in its log at start when any is on.
 """

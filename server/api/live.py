@@ -21,6 +21,7 @@ from urllib.parse import unquote, unquote_plus
 import msgspec
 from litestar.exceptions import HTTPException
 
+from .. import faults
 from ..auth import same_origin, token_from
 from ..domain.actor import Role
 from ..domain.audiences import audience_of
@@ -48,6 +49,7 @@ CATCH_UP_WRITE = 64 * 1024  # bytes of catch-up frames written at once while the
 PREFIX, SUFFIX = "/api/sessions/", "/live"
 ACCEPT = {"type": "websocket.accept"}
 _SINCE = re.compile(r"[0-9]{1,18}")
+SETUP_PAUSE = float(faults.value("live-setup-pause") or 0)  # tests only: a cancel while a connection is set up
 
 
 class LiveContext(msgspec.Struct):
@@ -170,6 +172,8 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
         follower.on_cut = handler.cancel  # interrupts even a send held up by a full socket
         if point:
             await presence.connected(session_id, point)
+        if SETUP_PAUSE:
+            await asyncio.sleep(SETUP_PAUSE)
         if follower.cut_off is not None:  # already, while presence was being recorded
             handler.cancel()
         await _forward(send, raw, view, follower)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from ..support import Server, small_agenda
 from .followers import until
@@ -57,3 +59,38 @@ async def test_a_quick_reconnect_does_not_flap(presence_server):
     await ws.close()
     await until(lambda: len(_presence(s)) == 2, 10 + DEBOUNCE, "point.offline")
     assert [e["type"] for e in _presence(s)] == ["point.online", "point.offline"]
+
+
+async def test_a_connection_cut_while_it_is_set_up_leaves_the_room_and_its_point_goes_offline(tmp_path):
+    """A point's connection revoked while it is still being set up (a pause injected there) is closed 4401, leaves the
+    room (no follower left open) and its point goes offline after the debounce: nothing of it stays behind."""
+    import httpx
+
+    from ..support import ADMIN
+
+    srv = Server(tmp_path / "phienhop.db", env={"PHIENHOP_PRESENCE_DEBOUNCE": str(DEBOUNCE),
+                                                "PHIENHOP_FAULTS": "live-setup-pause=600"}).start()
+    try:
+        s = srv.create(small_agenda())
+
+        def followers() -> int:
+            r = srv.http.get("/api/status", headers={"Authorization": f"Bearer {ADMIN}"})
+            assert r.status_code == 200, r.text
+            return r.json()["followers"]
+
+        ws = await connect(s.live_url(token=s.point("tra-vinh")), open_timeout=10)
+        await until(lambda: len(_presence(s)) == 1, 10, "point.online")  # recorded; the set-up now pauses
+        assert followers() == 1
+        async with httpx.AsyncClient(base_url=srv.base) as http:
+            r = await http.post(f"/api/sessions/{s.id}/tokens/rotate", json={"role": "point", "subject": "tra-vinh"},
+                                headers={"Authorization": f"Bearer {ADMIN}"})
+        assert r.status_code == 200, r.text
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 20)
+        rcvd = closed.value.rcvd
+        await until(lambda: followers() == 0, 10, "the follower to leave the room")
+        await until(lambda: len(_presence(s)) == 2, 10 + DEBOUNCE, "point.offline")
+        assert [(e["type"], e["point"]) for e in _presence(s)] == [("point.online", "tra-vinh"), ("point.offline", "tra-vinh")]
+        assert (rcvd.code, rcvd.reason) == (4401, "this link was revoked: ask the admin for a new one")
+    finally:
+        srv.kill()
