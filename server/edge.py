@@ -30,7 +30,7 @@ from .domain.actor import Actor, Role
 from .domain.audiences import Audience, audience_of, public_bytes
 from .live import CLOSE_HISTORY_CHANGED, Presence, Room
 from .relay import Entry
-from .relay_redis import RedisRelay
+from .relay_redis import RedisRelay, end_task
 from .tokens import Grant, token_hash
 from .view import ADMIN_GRANT, SessionView
 
@@ -122,6 +122,7 @@ class Edge(SessionView):
         self.sessions: dict[str, Tracked] = {}
         self._locks: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
         self._presence_kick = asyncio.Event()
         self.relay.listen(self._on_entry)
 
@@ -133,13 +134,9 @@ class Edge(SessionView):
                        asyncio.create_task(self._report_presence(), name="phienhop-edge-presence")]
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+            await end_task(task)  # bounded: a loop around network calls may not end on a cancel alone
         await self.room.close()
         await self.relay.close()
         await self.primary.close()
@@ -303,7 +300,7 @@ class Edge(SessionView):
         This is also the fallback while Redis is unreachable (every POLL_EVERY s then), and what
         finds a last event lost between the primary and Redis (a flush): no next entry shows that hole.
         """
-        while True:
+        while not self._stopping:
             await asyncio.sleep(POLL_EVERY if not self.relay.healthy else GRANTS_TTL)
             for session in list(self.sessions):
                 if not self.room.count(session) and self.relay.healthy:
@@ -321,7 +318,7 @@ class Edge(SessionView):
         self._presence_kick.set()
 
     async def _report_presence(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._presence_kick.wait(), PRESENCE_EVERY)
             except asyncio.TimeoutError:

@@ -27,6 +27,33 @@ log = logging.getLogger("phienhop.relay.redis")
 
 BLOCK_MS = 250  # how long one XREAD waits; also how soon a newly followed session joins the read
 RETRY_MAX = 2.0  # seconds between reconnect attempts, at most
+STOP_WAIT = 5.0  # seconds close/stop wait for a background task and a client to end
+
+
+async def end_task(task: asyncio.Task | None) -> None:
+    """Cancel ``task`` and wait for it, at most STOP_WAIT seconds.
+
+    Cancelling alone is not enough to end a loop around a redis-py call: a cancellation that
+    lands while the client disconnects or times out can come back as a RedisError (or be
+    swallowed, redis/redis-py#2028, #2551), which the loop treats as "Redis is away, retry",
+    and a close that waits for the task then waits forever (CI saw a test teardown hang for
+    300 s). So each loop also checks its ``_closing`` flag, and here the wait is bounded.
+    """
+    if task is None or task.done():
+        return
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STOP_WAIT)
+    if not done:
+        log.error("%s did not end within %.0f s of being stopped", task.get_name(), STOP_WAIT)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("%s ended with %r", task.get_name(), task.exception())
+
+
+async def _close_client(client) -> None:
+    try:
+        await asyncio.wait_for(client.aclose(), STOP_WAIT)
+    except (asyncio.TimeoutError, RedisError, OSError):
+        pass
 
 
 def stream(session: str) -> str:
@@ -54,6 +81,7 @@ class RedisRelay(Relay):
         self._reader_redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
         self._after: dict[str, int] = {}  # followed session -> last seq told
         self._task: asyncio.Task | None = None
+        self._closing = False
         self.healthy = False  # the reader's last XREAD answered
         self.on_health: Callable[[bool], object] | None = None  # told when ``healthy`` changes
 
@@ -116,17 +144,10 @@ class RedisRelay(Relay):
         pass
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+        self._closing = True
+        await end_task(self._task)
         for client in (self.redis, self._reader_redis):
-            try:
-                await client.aclose()
-            except Exception:
-                pass
+            await _close_client(client)
 
     def _health(self, ok: bool) -> None:
         if ok != self.healthy:
@@ -138,7 +159,7 @@ class RedisRelay(Relay):
     async def _read_loop(self) -> None:
         """One XREAD BLOCK across every followed session, from each one's last seq; entries told in order."""
         delay = 0.05
-        while True:
+        while not self._closing:
             if not self._after:
                 await asyncio.sleep(BLOCK_MS / 1000)
                 continue
@@ -178,6 +199,7 @@ class RedisPublisher:
         self.relay, self.engine = relay, engine
         self._queue: asyncio.Queue[tuple[str, list[Entry]]] = asyncio.Queue()
         self._task: asyncio.Task | None = None
+        self._closing = False
         self.published = 0  # entries Redis took (tests and benchmarks read it)
         self.synced = asyncio.Event()  # set after each complete resync
 
@@ -188,12 +210,8 @@ class RedisPublisher:
         self._task = asyncio.create_task(self._run(), name="phienhop-redis-publisher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+        self._closing = True
+        await end_task(self._task)
         await self.relay.close()
 
     async def resync(self) -> None:
@@ -215,7 +233,7 @@ class RedisPublisher:
     async def _run(self) -> None:
         delay = 0.05
         dirty = True
-        while True:
+        while not self._closing:
             try:
                 if dirty:
                     self._drain()  # what is queued is in the log: the resync covers it

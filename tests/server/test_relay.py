@@ -97,3 +97,22 @@ async def test_a_failing_listener_does_not_stop_the_others(relay):
     await relay.follow("s", 0)
     await relay.publish("s", [entry(1), entry(2)])
     await _until(lambda: told == [1, 2], "both entries")
+
+
+
+async def test_close_ends_the_reader_although_redis_py_swallows_its_cancel(redis_server):
+    """``close`` ends the reader task, five times in a row, though redis-py often swallows the cancel of a blocked XREAD.
+
+    redis-py (8.1, CPython 3.11) returns from a cancelled ``XREAD BLOCK`` as if it had timed out
+    (redis/redis-py#2028 kind), so a reader that ends only on cancellation loops on and a
+    ``close`` that waits for it waits forever: CI once hung 300 s in this module's teardown.
+    """
+    for round in range(5):
+        relay = RedisRelay(redis_server.url, keep=50)
+        told = []
+        relay.listen(lambda session, e: told.append(e.seq))
+        await relay.follow("s", round)
+        await relay.publish("s", [entry(round + 1)])
+        await _until(lambda: told == [round + 1], f"entry {round + 1}")
+        await asyncio.wait_for(relay.close(), 30)
+        assert relay._task.done(), f"round {round}: the reader still runs after close"
