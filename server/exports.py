@@ -6,7 +6,9 @@ session's language; every time is on the session's clock (the offset of the agen
 Secret polls and shows of hands give totals only: no row links a member to a choice.
 
 CSV is UTF-8 with a byte-order mark (so spreadsheet programs read Vietnamese as UTF-8), comma
-separated, written by the csv module. XLSX is written by XlsxWriter: a maintained, dependency-free,
+separated, written by the csv module; text beginning with ``=``, ``+``, ``-``, ``@``, a tab or CR
+gets a leading ``'`` (CSV injection: a spreadsheet would run it as a formula). In XLSX every text
+is written as a string cell, never a formula, and kept as it is. XLSX is written by XlsxWriter: a maintained, dependency-free,
 write-only library that produces files Excel, LibreOffice and openpyxl open as they are.
 """
 
@@ -191,12 +193,25 @@ def tables(state: SessionState, kind: str) -> list[Table]:
     return BUILDERS[kind](state, state.agenda.session.language.value)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
+
+
+def csv_text(cell) -> str | int:
+    """A cell as CSV writes it: None empty; text that a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+``,
+    ``-``, ``@``, a tab or CR first) with a ``'`` in front, as OWASP's CSV injection advice says; numbers as they are."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def to_csv(table: Table) -> bytes:
-    """One table as CSV: UTF-8 with a BOM, a header row, empty cells for None."""
+    """One table as CSV: UTF-8 with a BOM, a header row, empty cells for None, no text that runs as a formula."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in table.rows])
+    writer.writerow([csv_text(name) for name in table.columns])
+    writer.writerows([[csv_text(cell) for cell in row] for row in table.rows])
     return out.getvalue().encode("utf-8-sig")
 
 
