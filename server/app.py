@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.response import Redirect
+from litestar.response import File, Redirect
 from litestar.static_files import create_static_files_router
 
 from .agendas import load_agenda_file
@@ -58,6 +58,12 @@ async def status(request: Request) -> dict:
 @get("/", exclude_from_auth=True, include_in_schema=False)
 async def index() -> Redirect:
     return Redirect("/web/index.html")
+
+
+@get("/favicon.ico", exclude_from_auth=True, include_in_schema=False)
+async def favicon() -> File:
+    """The pages name /web/favicon.svg; browsers still ask /favicon.ico first on pages without one (the drafts, a PDF)."""
+    return File(WEB_DIR / "favicon.svg", media_type="image/svg+xml", content_disposition_type="inline")
 
 
 _ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -210,7 +216,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
 
     app = Litestar(
         route_handlers=[
-            health, status, index, sessions.create_session, sessions.get_snapshot, sessions.get_events,
+            health, status, index, favicon, sessions.create_session, sessions.get_snapshot, sessions.get_events,
             sessions.post_command, join.join, join.me, minutes.minutes_pdf, minutes.post_signed, minutes.log_file,
             drafts.get_draft, tokens.rotate, exports.export_file, edges.grants, edges.presence,
             create_static_files_router(path="/web", directories=[WEB_DIR], html_mode=False, include_in_schema=False),
@@ -222,7 +228,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
             "minutes": Provide(lambda: minutes_service, sync_to_thread=False),
             "agenda_dir": Provide(lambda: Path(settings.agenda_dir), sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(TokenAuth, exclude=["^/health$", "^/web", "^/join", "^/schema", "^/$"])],
+        middleware=[DefineMiddleware(TokenAuth, exclude=["^/health$", "^/web", "^/join", "^/schema", "^/$", "^/favicon.ico$"])],
         exception_handlers={
             HTTPException: _http_error,
             DomainError: _domain_error,

@@ -38,7 +38,7 @@ def render_draft(markdown: str, title: str, heading: str, lang: str) -> str:
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
-        '<link rel="stylesheet" href="/web/css/draft.css">\n</head>\n<body>\n'
+        '<link rel="icon" href="/web/favicon.svg" type="image/svg+xml">\n<link rel="stylesheet" href="/web/css/draft.css">\n</head>\n<body>\n'
         f'<header><p class="kicker">{html.escape(heading)}</p><{tag} class="item-title">{html.escape(title)}</{tag}></header>\n'
         f'<main class="draft">\n{body}</main>\n</body>\n</html>\n'
     )

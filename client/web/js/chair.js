@@ -383,7 +383,7 @@ function renderAttendance(live) {
   const marks = s.agenda.people.map((p) => s.attendance[p.id]?.status || "unmarked");
   const count = (status) => marks.filter((m) => m === status).length;
   const online = new Set(s.online_points);
-  const points = s.agenda.points.filter((p) => !p.host);
+  const points = s.agenda.points; // every connection point, the host's too: 85 in the reference session, as the CLI counts
   const chip = (p) => h("li", { class: `chip${online.has(p.id) ? " on" : ""}` }, p.name,
     h("span", { class: "sr-only" }, `: ${t(online.has(p.id) ? "points.online.yes" : "points.online.no")}`));
   const offline = points.filter((p) => !online.has(p.id));

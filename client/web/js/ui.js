@@ -99,9 +99,12 @@ function mmss(ms) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${String(m).padStart(2, "0")}:${s}`;
 }
 
-/** A live countdown to `endsAt` (ISO); the shared tick updates it every second. */
-export function countdown(endsAt, extraClass = "") {
-  const el = h("span", { class: `countdown ${extraClass}`, role: "timer", "data-ends-at": endsAt });
+/**
+ * A live countdown to `endsAt` (ISO); the shared tick updates it every second. `label` is the
+ * i18n key screen readers hear before the time (the item's time or a speaker's time).
+ */
+export function countdown(endsAt, extraClass = "", label = "countdown.label") {
+  const el = h("span", { class: `countdown ${extraClass}`, role: "timer", "data-ends-at": endsAt, "data-label": label });
   tickOne(el);
   return el;
 }
@@ -131,7 +134,14 @@ function tickOne(el) {
   if (stale()) text = "––:––";
   if (el.textContent !== text) el.textContent = text;
   el.classList.toggle("over", left < 0);
-  el.setAttribute("aria-label", `${t("countdown.label")}: ${text}`);
+  // "10:00:00" or "Quá giờ 1:05:00" is twice as wide as "12:00": the stage sizes the digits by
+  // the character count (set through the CSSOM, which the CSP allows) so the title keeps its room.
+  if (el.style.getPropertyValue("--chars") !== String(text.length)) el.style.setProperty("--chars", String(text.length));
+  const key = `${el.dataset.label || "countdown.label"}${left < 0 ? ".over" : ""}`;
+  el.setAttribute("aria-label", `${t(key)}: ${text}`);
+  // Its visible label says "left" while time is left, and only "time" once over ("Quá giờ" says the rest).
+  const label = el.parentElement?.querySelector(":scope > [data-clock-label]");
+  if (label && label.textContent !== t(key)) label.textContent = t(key);
 }
 
 setInterval(() => {

@@ -54,15 +54,28 @@ export function currentItemView(state, { headingLevel = "h2" } = {}) {
     h("p", { class: "item-number" }, t("item.number", { n, of: order.length })),
     h(headingLevel, { class: "item-now" }, item.title),
     item.presenter ? h("p", { class: "presenter" }, t("item.presenter", { name: personName(state, item.presenter) })) : null,
-    live.ends_at ? h("p", { class: "clock" }, h("span", { class: "sr-only" }, t("countdown.label") + ": "), countdown(live.ends_at)) : null);
+    // A visible label: bare digits on a projector read like the time of day.
+    live.ends_at ? h("p", { class: "clock" }, h("span", { class: "clock-label label", "data-clock-label": "" }, t("countdown.item")), " ",
+      countdown(live.ends_at, "", "countdown.item")) : null);
 }
 
 /** A speaker's own countdown (the time given with the floor), then how far over; null without a limit. */
 export function speechClock(request) {
   if (!request || !request.limit_s || !request.granted_at) return null;
   const until = new Date(Date.parse(request.granted_at) + request.limit_s * 1000).toISOString();
-  return h("p", { class: "speech-clock" }, h("span", { class: "label" }, t("speech.time"), " "),
-    countdown(until, "speech-countdown"));
+  return h("p", { class: "speech-clock" }, h("span", { class: "label", "data-clock-label": "" }, t("speech.time")), " ",
+    countdown(until, "speech-countdown", "speech.time"));
+}
+
+/**
+ * The speaker's name on one line: the stage shrinks it by its length to fit its column (the
+ * character count goes in through the CSSOM, which the CSP allows), and cuts what is still too
+ * long with an ellipsis; the full name stays in the title.
+ */
+function floorName(label) {
+  const el = h("span", { class: "floor-name", title: label }, label);
+  el.style.setProperty("--chars", String(label.length));
+  return el;
 }
 
 /** Who has the floor now, with their speaking time counting down. */
@@ -72,7 +85,7 @@ export function floorView(state) {
   return h("div", { class: "floor" },
     h("p", { class: "label" }, t("floor")),
     request
-      ? h("p", { class: "floor-who" }, requestLabel(state, request), who?.position ? h("span", { class: "position" }, who.position) : null,
+      ? h("p", { class: "floor-who" }, floorName(requestLabel(state, request)), who?.position ? h("span", { class: "position" }, who.position) : null,
         request.point_of_order ? h("span", { class: "tag tag-order" }, t("speak.point_of_order")) : null)
       : h("p", { class: "floor-none muted" }, t("floor.none")),
     speechClock(request));
