@@ -114,16 +114,24 @@ _CARDS_CSS = """
 @font-face { font-family: "Phienhop Serif"; src: url("%(bold)s"); font-weight: bold; }
 @page { size: A4; margin: 12mm; }
 body { font-family: "Phienhop Serif"; margin: 0; font-size: 11pt; color: #000; }
-.card { box-sizing: border-box; display: inline-block; vertical-align: top; width: 93mm; height: 66mm; padding: 5mm; border: 0.4pt dashed #777;
+/* Each row of cards is a line box: without this, widows (2) moved a row to the last page, leaving a gap. */
+.sheet { orphans: 1; widows: 1; }
+/* A card is 93 x 66 mm, eight to a page. Its parts sit at fixed places so that a long name or
+   position can never push the footer (start time, "scan to join") off the card: the session's
+   title runs across the top, the QR code at the right, the footer across the bottom, and only
+   the text column between them may cut what does not fit. */
+.card { box-sizing: border-box; display: inline-block; vertical-align: top; width: 93mm; height: 66mm; border: 0.4pt dashed #777;
         position: relative; break-inside: avoid; overflow: hidden; }
-.text { margin-right: 43mm; }
-.session { font-size: 8.5pt; margin: 0 0 2mm; }
-.role { font-size: 8.5pt; text-transform: uppercase; letter-spacing: .04em; margin: 0 0 1mm; }
-.name { font-size: 15pt; font-weight: bold; margin: 0 0 1mm; line-height: 1.15; }
-.position, .point { margin: 0 0 1mm; font-size: 10pt; }
-.start { font-size: 9pt; margin-top: 2mm; }
-.qr { position: absolute; right: 5mm; top: 14mm; width: 40mm; height: 40mm; image-rendering: pixelated; }
-.hint { font-size: 7.5pt; margin: 2mm 0 0; }
+.session { position: absolute; left: 5mm; right: 5mm; top: 4mm; margin: 0; font-size: 8pt; line-height: 1.2;
+           white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.text { position: absolute; left: 5mm; top: 9.5mm; width: 47mm; bottom: 15mm; overflow: hidden; }
+.role { font-size: 8pt; text-transform: uppercase; letter-spacing: .04em; margin: 0 0 1mm; }
+.name { font-size: 14pt; font-weight: bold; margin: 0 0 1mm; line-height: 1.15; }
+.position, .point { margin: 0 0 1mm; font-size: 9pt; line-height: 1.2; }
+.qr { position: absolute; right: 5mm; top: 10mm; width: 33mm; height: 33mm; image-rendering: pixelated; }
+.foot { position: absolute; left: 5mm; right: 5mm; bottom: 3.5mm; border-top: 0.4pt solid #999; padding-top: 1mm; }
+.start { font-size: 9pt; font-weight: bold; margin: 0; }
+.hint { font-size: 7.5pt; margin: .5mm 0 0; }
 """
 
 
@@ -140,17 +148,17 @@ def cards_html(agenda, rows: list[dict]) -> str:
     cards = []
     for r in rows:
         role = "guest" if r["role"] == "person" and not r["voting"] else r["role"]
-        lines = [f'<p class="session">{html.escape(s.title)}</p>',
-                 f'<p class="role">{html.escape(ROLE_LABELS[role])}</p>',
+        session = f'<p class="session">{html.escape(s.title)}</p>'
+        lines = [f'<p class="role">{html.escape(ROLE_LABELS[role])}</p>',
                  f'<p class="name">{html.escape(r["name"])}</p>']
         if r["position"]:
             lines.append(f'<p class="position">{html.escape(r["position"])}</p>')
         if r["point"] and r["role"] != "point":
             lines.append(f'<p class="point">{html.escape(r["point"])}</p>')
-        lines.append(f'<p class="start">{html.escape(start)}</p>')
-        lines.append('<p class="hint">Quét mã để tham gia; không chia sẻ. / Scan to join; do not share.</p>')
-        cards.append(f'<div class="card"><div class="text">{"".join(lines)}</div>'
-                     f'<img class="qr" alt="QR" src="{_qr_uri(r["link"])}"></div>')
+        foot = (f'<div class="foot"><p class="start">{html.escape(start)}</p>'
+                '<p class="hint">Quét mã để tham gia; không chia sẻ. / Scan to join; do not share.</p></div>')
+        cards.append(f'<div class="card">{session}<div class="text">{"".join(lines)}</div>'
+                     f'<img class="qr" alt="QR" src="{_qr_uri(r["link"])}">{foot}</div>')
     css = _CARDS_CSS % {"regular": (_FONTS / "LiberationSerif-Regular.ttf").as_uri(),
                         "bold": (_FONTS / "LiberationSerif-Bold.ttf").as_uri()}
     return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><style>{css}</style></head>'

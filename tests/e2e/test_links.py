@@ -139,3 +139,41 @@ def test_a_rotated_links_open_live_stream_is_closed_4401_on_the_primary(srv, tmp
     unknown = (4401, "unknown token: check the link or ask the admin for a new one")
     assert refused(session.live_url(old_point)) == unknown and refused(session.live_url(old_public)) == unknown
     assert me(srv, old_point) == 401 and me(srv, old_public) == 401
+
+
+MM = 72 / 25.4  # PDF points in a millimetre
+CARD_H = 66 * MM
+
+
+def test_every_invitation_card_of_the_reference_session_shows_its_footer_inside_the_card(srv, tmp_path):
+    """On the reference session's 177 cards (23 pages) each card's footer, the start time and "Scan to join", is printed
+    once and inside that card: a long name or position (the secretary's) no longer pushes it off the card's bottom."""
+    session = srv.create()
+    cards = tmp_path / "cards.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+         "--all", "--cards", str(cards)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"wrote {cards}: 177 invitation card(s)"  # 3 + 85 points + 89 people
+    bbox = subprocess.run([require_tool("pdftotext"), "-bbox", str(cards), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = bbox.split("<page ")[1:]
+    assert len(pages) == 23
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+    cards_seen = 0
+    for n, page in enumerate(pages, start=1):
+        words = [(float(x), float(y0), float(y1), w) for x, y0, y1, w in word.findall(page)]
+        # Each card begins with the session's title, 4 mm below the card's top edge.
+        tops = [(x, y0 - 4 * MM) for x, y0, _, w in words if w == "Phiên"]
+        assert len(tops) == (8 if n < 23 else 177 - 22 * 8), f"page {n}: {len(tops)} cards"
+        cards_seen += len(tops)
+        for label in ("Scan", "30/11/2021"):
+            found = {top: [] for top in tops}
+            for x, _, y1, w in words:
+                if w == label:  # the card it sits in: the nearest card top above it and to its left
+                    home = max((t for t in tops if t[0] <= x and t[1] <= y1), key=lambda t: (t[1], t[0]))
+                    found[home].append(y1)
+            for (x, top), ys in found.items():
+                assert len(ys) == 1, f"page {n}, card at {x:.0f},{top:.0f}: {label!r} {len(ys)} times"
+                assert ys[0] <= top + CARD_H - 2 * MM, f"page {n}, card at {x:.0f},{top:.0f}: {label!r} cut off at the bottom"
+    assert cards_seen == 177
