@@ -1,7 +1,7 @@
 """Scale-out benchmark: one session followed on the single node, then through three edges fed by Redis.
 
-Phases, in one run (sizes × ``--scale``): 1,000 followers on the primary alone; 1,000, 5,000 and
-10,000 followers spread over 3 edges (``phienhop edge``) fed by a real ``redis-server``. Followers
+Phases, in one run (sizes × ``--scale``): 1,000 followers on the primary alone; 1,000, 3,000, 5,000
+and 10,000 followers spread over 3 edges (``phienhop edge``) fed by a real ``redis-server``. Followers
 live in ``--procs`` load-generator processes (uvloop, up to 20,000 descriptors each). The driver
 publishes ``--events`` commands one at a time through the primary's HTTP API (commit, fsync,
 fan-out; Redis and the edges on the edge phases) and waits until every follower has each before
@@ -10,7 +10,9 @@ side, every (event, follower) pair), holes, duplicates and order violations (eac
 must be exactly since+1..head), and server CPU per delivered message (the primary alone; the
 edges' and Redis' CPU summed on edge phases, the primary's apart). Then: the Redis hop's extra
 latency at 1,000 (edges p50 - single p50), the time until a killed edge's followers hold a new
-event on the other edges (kill -9 during the largest phase), and Redis memory per session.
+event on the other edges (kill -9 at the end of the 3,000 phase, where the edge holds 1,000
+followers, and of the 10,000 phase; the edge is started again before the next phase), and Redis
+memory per session.
 
     python bench/edges.py [--scale 1.0] [--events 30] [--procs 4]
 
@@ -145,9 +147,8 @@ class Cluster:
         self.primary = _spawn(["serve", "--no-sample", "--db", f"{self.tmp.name}/b.db", "--port", str(self.port),
                                "--redis-url", self.redis.url], env, f"http://127.0.0.1:{self.port}/health")
         self.edge_ports = [free_port() for _ in range(edges)]
-        self.edges = [_spawn(["edge", "--primary", f"http://127.0.0.1:{self.port}", "--redis", self.redis.url,
-                              "--port", str(p), "--follower-backlog", "1024"], env, f"http://127.0.0.1:{p}/health")
-                      for p in self.edge_ports]
+        self.env = env
+        self.edges = [self._edge(p) for p in self.edge_ports]
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
         body = self.http.post("/api/sessions", content=msgspec.json.encode(small_agenda()),
                               headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"}).json()
@@ -155,6 +156,16 @@ class Cluster:
         self.head = self.http.post(f"/api/sessions/{self.session}/commands", json={"type": "session.open"},
                                    headers={"Authorization": f"Bearer {self.chair}"}).json()["seq"]
         self.flip = 0
+
+    def _edge(self, port: int) -> subprocess.Popen:
+        return _spawn(["edge", "--primary", f"http://127.0.0.1:{self.port}", "--redis", self.redis.url,
+                       "--port", str(port), "--follower-backlog", "1024"], self.env, f"http://127.0.0.1:{port}/health")
+
+    def restart_edge(self, i: int) -> None:
+        """Start edge ``i`` again on its port (after a kill), so the next phase has three edges again."""
+        if self.edges[i].poll() is None:
+            return
+        self.edges[i] = self._edge(self.edge_ports[i])
 
     def urls(self, on_edges: bool) -> list[str]:
         ports = self.edge_ports if on_edges else [self.port]
@@ -273,13 +284,17 @@ def _line(r: dict) -> str:
 
 
 async def main(scale: float, events: int, procs: int) -> None:
-    sizes = [("single", int(1000 * scale)), ("edges", int(1000 * scale)), ("edges", int(5000 * scale)),
-             ("edges", int(10000 * scale))]
+    # (where, followers, kill an edge at the end): the 3,000 phase kills an edge holding 1,000
+    # followers (the goal's size), the 10,000 phase one holding 3,334.
+    sizes = [("single", int(1000 * scale), False), ("edges", int(1000 * scale), False),
+             ("edges", int(3000 * scale), True), ("edges", int(5000 * scale), False),
+             ("edges", int(10000 * scale), True)]
     cluster = Cluster(edges=3)
     results = []
     try:
-        for i, (where, n) in enumerate(sizes):
-            r = await phase(cluster, n, events, where == "edges", procs, kill_edge=i == len(sizes) - 1)
+        for where, n, kill in sizes:
+            cluster.restart_edge(0)
+            r = await phase(cluster, n, events, where == "edges", procs, kill_edge=kill)
             results.append(r)
             print(_line(r), flush=True)
         memory, length = cluster.redis_memory()
