@@ -121,6 +121,9 @@ class Follower:
         self.epoch = snapshot.get("epoch", "")
         self.status(f"following session {self.session} as {me['role']}{' ' + me['point'] if me.get('point') else ''}")
         self.status(f"snapshot seq {self.last}")
+        if self.plain:  # the state first, readably (times in the session's zone); then one line per event
+            for line in self.view.summary_lines(dt.datetime.now(dt.timezone.utc)):
+                print(f"# {line}", file=self.out, flush=True)
         return self.view.status != "closed"
 
     async def follow(self) -> None:
@@ -199,7 +202,7 @@ class Follower:
         self.last = event["seq"]
         self.view.apply(event)
         if self.plain:
-            print(plain_line(event), file=self.out, flush=True)
+            print(plain_line(event, self.view.zone), file=self.out, flush=True)
         else:
             self.redraw()
 

@@ -1,7 +1,8 @@
 """What a connection point's screen shows: a small fold of the snapshot and the live events.
 
 Pure: no sockets, no clock of its own (``render`` is given ``now``), so it is tested without a
-server. ``plain_line`` is the one-line-per-event form that ``phienhop follow --plain`` prints.
+server. ``summary_lines`` is the state ``phienhop follow --plain`` prints first, ``plain_line`` the
+one line per event it prints after; both on the session's clock (the offset of its starts_at).
 """
 
 from __future__ import annotations
@@ -23,10 +24,17 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def plain_line(event: dict) -> str:
-    """``seq type key=value ...``: every field but seq, type, at, v (and a created session's agenda)."""
+def plain_line(event: dict, zone: dt.tzinfo | None = None) -> str:
+    """``seq type key=value ...``: every field but seq, type, at, v (and a created session's agenda).
+
+    With ``zone`` (the session's: the offset of its starts_at) the event's time comes after the seq,
+    as the room's clock shows it: ``seq HH:MM:SS type key=value ...``.
+    """
     fields = " ".join(f"{k}={_value(v)}" for k, v in event.items() if k not in SKIPPED_FIELDS)
-    return f"{event.get('seq')} {event.get('type')}" + (f" {fields}" if fields else "")
+    when = ""
+    if zone is not None and event.get("at"):
+        when = dt.datetime.fromisoformat(event["at"]).astimezone(zone).strftime("%H:%M:%S") + " "
+    return f"{event.get('seq')} {when}{event.get('type')}" + (f" {fields}" if fields else "")
 
 
 def countdown(ends_at: dt.datetime | None, now: dt.datetime, lang: str = "en") -> str:
@@ -65,6 +73,9 @@ LABELS = {
         "status": {"scheduled": "scheduled", "open": "open", "closed": "closed"},
         "point_of_order": "point of order", "deputy_for": "for {}", "hands": "show of hands",
         "deferred": "Deferred: ", "added": "added", "proxies": "Proxies:  ", "proxy": "{} → {}",
+        "starts": "starts {time}, {date}", "place": "Place:    ", "opened": "opened {time}", "closed_at": "closed {time}",
+        "zone": "times in the session's zone, UTC{offset}", "started": "started {time}, planned end {end}",
+        "since": "since {time}", "none": "—",
     },
     "vi": {
         "session": "Phiên:     ", "item": "Nội dung:  ", "floor": "Phát biểu: ", "queue": "Chờ:       ",
@@ -78,6 +89,9 @@ LABELS = {
         "status": {"scheduled": "chưa khai mạc", "open": "đang họp", "closed": "đã bế mạc"},
         "point_of_order": "ý kiến về thủ tục", "deputy_for": "dự thay {}", "hands": "giơ tay",
         "deferred": "Hoãn:      ", "added": "bổ sung", "proxies": "Ủy quyền:  ", "proxy": "{} → {}",
+        "starts": "bắt đầu lúc {time}, {date}", "place": "Địa điểm:  ", "opened": "khai mạc lúc {time}",
+        "closed_at": "bế mạc lúc {time}", "zone": "giờ của phiên họp, UTC{offset}",
+        "started": "bắt đầu {time}, dự kiến kết thúc {end}", "since": "từ {time}", "none": "—",
     },
 }
 
@@ -111,6 +125,10 @@ class View:
         self.t = LABELS[self.lang]
         self.seq: int = snapshot["seq"]
         self.title: str = agenda["session"]["title"]
+        self.place: str = agenda["session"].get("place") or ""
+        self.starts_at = _time(agenda["session"].get("starts_at"))
+        self.zone = self.starts_at.tzinfo if self.starts_at else None  # the session's zone: the offset of its starts_at
+        self.opened_at, self.closed_at = _time(state.get("opened_at")), _time(state.get("closed_at"))
         self.status: str = state["status"]
         self.people = {p["id"]: p["name"] for p in agenda["people"]}
         self.points = {p["id"]: p["name"] for p in agenda["points"]}
@@ -122,10 +140,12 @@ class View:
         self.proxies = {g: p["to"] for g, p in state.get("proxies", {}).items()}
         self.active_item: str | None = state["active_item"]
         self.ends_at = _time((state["items"].get(self.active_item) or {}).get("ends_at")) if self.active_item else None
+        self.started_at = _time((state["items"].get(self.active_item) or {}).get("started_at")) if self.active_item else None
         self.attendance = {person: mark["status"] for person, mark in state["attendance"].items()}
         self.requests = {r["id"]: {"person": r["person"], "point": r["point"], "item": r["item"], "status": r["status"],
                                    "point_of_order": r.get("point_of_order", False),
-                                   "until": _until(r.get("granted_at"), r.get("limit_s"))}
+                                   "until": _until(r.get("granted_at"), r.get("limit_s")),
+                                   "granted_at": _time(r.get("granted_at"))}
                          for r in state["requests"].values()}
         self.floor: str | None = state["floor"]
         self.polls: dict[str, dict] = {}
@@ -145,18 +165,18 @@ class View:
         kind = event["type"]
         self.seq = event["seq"]
         if kind == "session.opened":
-            self.status = "open"
+            self.status, self.opened_at = "open", _time(event["at"])
         elif kind == "session.closed":
-            self.status = "closed"
+            self.status, self.closed_at = "closed", _time(event["at"])
             for person in event.get("absent") or []:  # never marked: recorded absent by the close
                 self.attendance[person] = "absent"
             for status in ("present", "online"):  # unmarked but acted in the session: recorded attending
                 for person in event.get(status) or []:
                     self.attendance[person] = status
         elif kind == "item.started":
-            self.active_item, self.ends_at = event["item"], _time(event["ends_at"])
+            self.active_item, self.ends_at, self.started_at = event["item"], _time(event["ends_at"]), _time(event["at"])
         elif kind == "item.ended":
-            self.active_item, self.ends_at, self.floor = None, None, None
+            self.active_item, self.ends_at, self.started_at, self.floor = None, None, None, None
             for request in self.requests.values():
                 if request["item"] == event["item"] and request["status"] in ("queued", "speaking"):
                     request["status"] = "lapsed" if request["status"] == "queued" else "finished"
@@ -165,7 +185,8 @@ class View:
         elif kind == "speaker.requested":
             self.requests[event["request"]] = {"person": event.get("person"), "point": event.get("point"),
                                                "item": event["item"], "status": "queued",
-                                               "point_of_order": event.get("point_of_order", False), "until": None}
+                                               "point_of_order": event.get("point_of_order", False), "until": None,
+                                               "granted_at": None}
         elif kind == "item.added":
             self.items[event["item"]["id"]] = event["item"]["title"]
         elif kind == "item.deferred":
@@ -182,6 +203,7 @@ class View:
             if status == "speaking":
                 self.floor = event["request"]
                 self.requests[event["request"]]["until"] = _until(event["at"], event.get("limit_s"))
+                self.requests[event["request"]]["granted_at"] = _time(event["at"])
             elif self.floor == event["request"]:
                 self.floor = None
         elif kind == "poll.opened":
@@ -234,6 +256,50 @@ class View:
             present=counts["present"], online=counts["online"], absent=counts["absent"], unmarked=unmarked,
             connected=len(self.online), points=len(self.points),
         )
+
+    def clock(self, moment: dt.datetime | None, seconds: bool = False) -> str:
+        """``14:05`` (or ``14:05:12``): a moment on the session's clock, not this machine's."""
+        if moment is None:
+            return ""
+        return moment.astimezone(self.zone).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+    def summary_lines(self, now: dt.datetime) -> list[str]:
+        """The session as it stands, for ``follow --plain`` before the events: status and its times, place,
+        the item (started, planned end, time left), who has the floor (since when, their time), the queue,
+        votes and results, attendance. Every time in the session's zone (the offset of its starts_at)."""
+        t = self.t
+        offset = self.starts_at.strftime("%z") if self.starts_at else "+0000"
+        starts = self.starts_at.strftime("%d/%m/%Y") if self.starts_at else ""
+        times = {"scheduled": [t["starts"].format(time=self.clock(self.starts_at), date=starts) if self.starts_at else ""],
+                 "open": [t["opened"].format(time=self.clock(self.opened_at))],
+                 "closed": [t["opened"].format(time=self.clock(self.opened_at)), t["closed_at"].format(time=self.clock(self.closed_at))]}
+        status = [t["status"].get(self.status, self.status)] + [x for x in times.get(self.status, []) if x.strip()]
+        lines = [self.title, f"{t['session']}{' · '.join(status)} ({t['zone'].format(offset=f'{offset[:3]}:{offset[3:]}')})"]
+        if self.place:
+            lines.append(f"{t['place']}{self.place}")
+        if self.active_item:
+            item = [self.items.get(self.active_item, self.active_item)]
+            if self.started_at and self.ends_at:
+                item.append(t["started"].format(time=self.clock(self.started_at), end=self.clock(self.ends_at)))
+            if self.ends_at:
+                item.append(countdown(self.ends_at, now, self.lang))
+            lines.append(f"{t['item']}{' · '.join(item)}")
+        else:
+            lines.append(f"{t['item']}{t['none']}")
+        queue = self.floor_lines()[1]
+        request = self.requests.get(self.floor) if self.floor else None
+        floor = [self.who(request)] if request else [t["none"]]
+        if request and request.get("granted_at"):
+            floor.append(t["since"].format(time=self.clock(request["granted_at"], seconds=True)))
+        if request and request.get("until"):  # the speaker's own time, then the overrun
+            floor.append(countdown(request["until"], now, self.lang))
+        lines += [f"{t['floor']}{' · '.join(floor)}", queue] + self.poll_lines()
+        lines += [f"{t['deferred']}{self.items.get(i, i)} — {reason}" for i, reason in self.deferred.items()]
+        if self.proxies:
+            names = [t["proxy"].format(self.people.get(g, g), self.people.get(h, h)) for g, h in self.proxies.items()]
+            lines.append(t["proxies"] + "; ".join(names))
+        lines.append(self.attendance_line())
+        return lines
 
     def render(self, now: dt.datetime) -> str:
         """The whole screen as text (no escape codes)."""

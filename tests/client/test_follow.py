@@ -16,7 +16,19 @@ from phienhop.client.view import View, countdown, plain_line
 from ..e2e import script
 from ..support import ROOT, small_agenda
 
-EVENT_LINE = re.compile(r"^(\d+) ([a-z]+\.[a-z]+)( [a-z_]+=\S.*)?$")
+EVENT_LINE = re.compile(r"^(\d+) (\d\d:\d\d:\d\d) ([a-z]+\.[a-z_]+)( [a-z_]+=\S.*)?$")
+ZONE = dt.timezone(dt.timedelta(hours=7))  # small_agenda's starts_at is +07:00
+
+
+def untimed(line: str) -> str:
+    """An event line without its time: ``seq type key=value ...``."""
+    seq, _, rest = line.split(" ", 2)
+    return f"{seq} {rest}"
+
+
+def at(event: dict) -> str:
+    """An event's time on the session's clock (+07:00), as ``follow --plain`` prints it."""
+    return dt.datetime.fromisoformat(event["at"]).astimezone(ZONE).strftime("%H:%M:%S")
 
 
 class Lines:
@@ -83,10 +95,53 @@ def test_follow_plain_survives_a_server_kill_and_exits_0_after_session_closed(se
     events = [line for line in lines if not line.startswith("# ")]
     assert all(EVENT_LINE.match(line) for line in events), events
     assert [int(line.split()[0]) for line in events] == list(range(2, head + 1))
-    assert events[0] == "2 point.online point=tra-vinh"
+    assert untimed(events[0]) == "2 point.online point=tra-vinh"
+    logged = {e["seq"]: e for e in s.events()}
+    assert [line.split()[1] for line in events] == [at(logged[seq]) for seq in range(2, head + 1)]  # the session's zone
     # Never marked: absent by the close, but the secretary, who took the notes, is recorded present.
-    assert events[-1] == f'{head} session.closed absent=["khach-0"] present=["thu-ky"] online=[]'
+    assert untimed(events[-1]) == f'{head} session.closed absent=["khach-0"] present=["thu-ky"] online=[]'
     assert lines[-1] == "# session closed"
+
+
+def test_follow_plain_prints_the_state_then_one_line_per_event_in_the_sessions_zone(server):
+    """--plain first prints the session as it stands (status and opening time, place, item with its start, planned end
+    and time left, the speaker since when with their time, the queue, the vote's tally, attendance), every time on the
+    session's clock (+07:00), then each event as it arrives, one line with its time."""
+    s = server.create(small_agenda())
+    s.ok(s.chair, type="session.open")
+    for person in ("chu-toa", "tv-1", "tv-2", "tv-3"):
+        s.ok(s.chair, type="attendance.mark", person=person, status="present")
+    s.ok(s.chair, type="item.start", item="du-thao")
+    request = s.ok(s.person("tv-1"), type="speaker.request", item="du-thao")["events"][0]["request"]
+    s.ok(s.chair, type="speaker.grant", request=request, limit_s=600)
+    s.ok(s.person("tv-2"), type="speaker.request", item="du-thao")
+    poll = s.ok(s.chair, type="poll.open", item="du-thao")["events"][0]["poll"]
+    s.ok(s.person("tv-3"), type="vote.cast", poll=poll, choice="yes")
+    logged = s.events()
+    opened, started = (next(e for e in logged if e["type"] == kind) for kind in ("session.opened", "item.started"))
+    granted = next(e for e in logged if e["type"] == "speaker.granted")
+    clock = lambda e, key="at": dt.datetime.fromisoformat(e[key]).astimezone(ZONE).strftime("%H:%M")  # noqa: E731
+    proc = follow(f"{server.base}/join/{s.point('tra-vinh')}")
+    out = Lines(proc)
+    try:
+        out.until(lambda line: line.startswith("# live from seq "))
+        s.ok(s.person("chu-toa"), type="vote.cast", poll=poll, choice="no")
+        cast = s.events(since=len(logged) + 1)[-1]  # after the follower's own point.online
+        line = out.until(lambda line: " vote.cast " in line)
+    finally:
+        proc.kill()
+    live = next(i for i, line in enumerate(out.lines) if line.startswith("# live from seq "))
+    state = out.lines[out.lines.index(f"# snapshot seq {len(logged)}") + 1:live]
+    assert state[:3] == ["# Phiên họp thử nghiệm",
+                         f"# Phiên:     đang họp · khai mạc lúc {clock(opened)} (giờ của phiên họp, UTC+07:00)",
+                         "# Địa điểm:  Hà Nội"]
+    assert re.fullmatch(rf"# Nội dung:  Thông qua dự thảo · bắt đầu {clock(started)}, dự kiến kết thúc "
+                        rf"{clock(started, 'ends_at')} · còn (20:00|19:[0-5]\d)", state[3]), state[3]
+    assert re.fullmatch(rf"# Phát biểu: Thành viên Số 1 · từ {at(granted)} · còn (10:00|09:[0-5]\d)", state[4]), state[4]
+    assert state[5:] == ["# Chờ:       Thành viên Số 2",
+                         "# Biểu quyết: Thông qua dự thảo: 1/4 người đã biểu quyết",
+                         "# Điểm danh: 4 tại hội trường, 0 trực tuyến, 0 vắng, 3 chưa điểm danh; điểm cầu kết nối 0/2"]
+    assert line == f"{cast['seq']} {at(cast)} vote.cast poll={poll} person=chu-toa voted=2 of=4 choice=no weight=1 by=-", line
 
 
 def test_bad_token_exits_3_with_a_clear_message(server):
@@ -118,6 +173,8 @@ def test_plain_line_is_seq_type_and_fields():
     event = {"type": "note.recorded", "seq": 7, "at": "2021-11-30T14:00:00+07:00", "item": "khai-mac",
              "text": "Ý kiến = đồng ý", "counts": {"yes": 2}}
     assert plain_line(event) == '7 note.recorded item=khai-mac text="Ý kiến = đồng ý" counts={"yes":2}'
+    utc = {**event, "at": "2021-11-30T07:00:05+00:00"}  # its time on the session's clock, after the seq
+    assert plain_line(utc, ZONE) == '7 14:00:05 note.recorded item=khai-mac text="Ý kiến = đồng ý" counts={"yes":2}'
 
 
 def test_countdown_counts_down_then_over():
@@ -296,3 +353,19 @@ def test_follow_reloads_from_the_snapshot_when_the_servers_history_changed(serve
     assert _terminal_view(follower.view) == _terminal_view(View(final))
     lines = follower.out.getvalue().splitlines()
     assert f"# history changed: reloading from seq 0 (we had seq {first_head})" in lines
+
+
+def test_the_plain_summary_says_when_the_session_starts_and_when_it_ran_on_its_own_clock():
+    """Before the opening the summary gives the start time and date on the session's clock; after the close, when it
+    opened and closed; a UTC moment is shown at +07:00, in English too."""
+    state = {"agenda": {"session": {"title": "T", "language": "en", "starts_at": "2021-11-30T14:00:00+07:00", "place": "Hà Nội"},
+                        "people": [], "points": [], "items": []},
+             "status": "scheduled", "active_item": None, "items": {}, "attendance": {}, "floor": None, "polls": {},
+             "online_points": [], "requests": {}}
+    view = View({"seq": 1, "state": state})
+    now = dt.datetime(2021, 11, 30, 6, 0, tzinfo=dt.timezone.utc)
+    assert view.summary_lines(now)[:4] == ["T", "Session:  scheduled · starts 14:00, 30/11/2021 (times in the session's zone, UTC+07:00)",
+                                           "Place:    Hà Nội", "Item:     —"]
+    view.apply({"seq": 2, "type": "session.opened", "at": "2021-11-30T07:02:00+00:00"})
+    view.apply({"seq": 3, "type": "session.closed", "at": "2021-11-30T09:31:00+00:00", "absent": [], "present": [], "online": []})
+    assert view.summary_lines(now)[1] == "Session:  closed · opened 14:02 · closed 16:31 (times in the session's zone, UTC+07:00)"
