@@ -312,8 +312,10 @@ def export(session, what, db, output) -> int:
 @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), default=None,
               help="check this final minutes PDF from the file alone (with --db, against the database too)")
 @setting_option("trust")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, envvar="PHIENHOP_LANG", show_envvar=True,
+              help="language of the --pdf report (default: the minutes')")
 @click.pass_context
-def verify(ctx, session, db, pdf, trust) -> int:
+def verify(ctx, session, db, pdf, trust, lang) -> int:
     """Re-compute SESSION's hash chain, check the stored minutes (each signed copy too) and the secret ballot boxes.
 
     With --pdf FILE: recompute the chain of the log attached to FILE, check the head hash and
@@ -325,7 +327,7 @@ def verify(ctx, session, db, pdf, trust) -> int:
     """
     if pdf is not None:
         from_db = ctx.get_parameter_source("db") != click.core.ParameterSource.DEFAULT
-        return _verify_pdf(pdf, db if from_db else None, trust)
+        return _verify_pdf(pdf, db if from_db else None, trust, lang)
     if session is None:
         return _fail("give a SESSION, or --pdf FILE (see `phienhop verify --help`)")
     from .verify import verify as run_verify
@@ -340,10 +342,10 @@ def verify(ctx, session, db, pdf, trust) -> int:
     return 1 if problems else 0
 
 
-def _verify_pdf(path: str, db: str | None, trust: str) -> int:
+def _verify_pdf(path: str, db: str | None, trust: str, lang: str | None) -> int:
     from phienhop.minutes.signing import load_trust
 
-    from .verify_pdf import read, verify_pdf, verify_pdf_against_db
+    from .verify_pdf import read, say, verify_pdf, verify_pdf_against_db
 
     try:
         data = read(path)
@@ -356,18 +358,21 @@ def _verify_pdf(path: str, db: str | None, trust: str) -> int:
     if db is not None and rows:
         asyncio.run(verify_pdf_against_db(data, rows, db, report))
         report.origin_checked = True
-    for line in report.passed:
-        print(f"ok   {line}")
+    lang = lang or report.language
+    # "ok" / "FAIL" stay the same in both languages: scripts and eyes scan for them.
+    for finding in report.passed:
+        print(f"ok   {finding.text(lang)}")
     for finding in report.failures:
-        print(f"FAIL {finding.message}")
+        print(f"FAIL {finding.text(lang)}")
     code = report.exit_code
     if code == 0 and not report.origin_checked:
         # The chain and the page agree with each other, but anyone can build such a file: without a
         # seal, a signature or the database to compare with, that is integrity, not origin.
-        print(f"{path}: internally consistent, but unsealed and unsigned: integrity only, origin not proven "
-              "(compare with the database: --db DB)")
+        print(say("verdict.unsealed", lang, path=path))
+    elif code == 0:
+        print(say("verdict.ok", lang, path=path))
     else:
-        print(f"{path}: " + ("verified" if code == 0 else f"{len(report.failures)} problem(s); exit {code}"))
+        print(say("verdict.failed", lang, path=path, count=len(report.failures), code=code))
     return code
 
 

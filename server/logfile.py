@@ -60,7 +60,14 @@ def rows_of(session: str, events: list[bytes], upto: int | None = None) -> list[
 
 
 class LogFileError(ValueError):
-    """A ``log.jsonl`` line that cannot be read; the message names the line."""
+    """A ``log.jsonl`` line that cannot be read; the message names the line (``line``, ``reason`` apart for other languages)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(line, reason)  # all in args, so it pickles
+        self.line, self.reason = line, reason
+
+    def __str__(self) -> str:
+        return f"log.jsonl line {self.line}: not a log line ({self.reason})"
 
 
 def parse_log_jsonl(data: bytes, session: str = "") -> list[EventRow]:
@@ -72,7 +79,7 @@ def parse_log_jsonl(data: bytes, session: str = "") -> list[EventRow]:
         try:
             parsed = _decoder.decode(line)
         except msgspec.DecodeError as exc:
-            raise LogFileError(f"log.jsonl line {number}: not a log line ({exc})") from None
+            raise LogFileError(number, str(exc)) from None
         raw = bytes(parsed.event)
         rows.append(EventRow(session, parsed.seq, _type_of(raw), raw, parsed.hash))
     return rows

@@ -326,23 +326,46 @@ class Store:
         return [(r[0], r[1], r[2]) for r in rows]
 
 
-def verify_chain(rows: Iterable[EventRow]) -> list[str]:
+class ChainProblem(str):
+    """One problem in a log's chain: its English text, plus ``kind``, ``seq`` and ``other`` for other languages.
+
+    kinds: ``missing`` (seq ``seq`` absent; ``other`` = the next row's seq), ``hash`` (row changed),
+    ``seq`` (the event inside says seq ``other``), ``unreadable`` (``other`` = the decoder's message).
+    """
+
+    kind: str
+    seq: int
+    other: object
+
+    TEXT = {"missing": "seq {seq}: missing (next row is seq {other})",
+            "hash": "seq {seq}: hash mismatch (the row was changed)",
+            "seq": "seq {seq}: the event inside says seq {other}",
+            "unreadable": "seq {seq}: unreadable event ({other})"}
+
+    @classmethod
+    def of(cls, kind: str, seq: int, other: object = None) -> "ChainProblem":
+        problem = cls(cls.TEXT[kind].format(seq=seq, other=other))
+        problem.kind, problem.seq, problem.other = kind, seq, other
+        return problem
+
+
+def verify_chain(rows: Iterable[EventRow]) -> list[ChainProblem]:
     """Problems in a session's log, each naming the seq; empty when the chain holds."""
     from .domain.events import decode
 
-    problems: list[str] = []
+    problems: list[ChainProblem] = []
     prev, expected = GENESIS, 1
     for row in rows:
         if row.seq != expected:
-            problems.append(f"seq {expected}: missing (next row is seq {row.seq})")
+            problems.append(ChainProblem.of("missing", expected, row.seq))
             expected = row.seq
         if chain(prev, row.data) != row.hash:
-            problems.append(f"seq {row.seq}: hash mismatch (the row was changed)")
+            problems.append(ChainProblem.of("hash", row.seq))
         try:
             event = decode(row.data)
             if event.seq != row.seq:
-                problems.append(f"seq {row.seq}: the event inside says seq {event.seq}")
+                problems.append(ChainProblem.of("seq", row.seq, event.seq))
         except msgspec.DecodeError as exc:
-            problems.append(f"seq {row.seq}: unreadable event ({exc})")
+            problems.append(ChainProblem.of("unreadable", row.seq, exc))
         prev, expected = row.hash, row.seq + 1
     return problems

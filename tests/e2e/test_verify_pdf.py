@@ -16,9 +16,14 @@ PASSED = ["ok   hash chain of the attached log.jsonl: {n} events, head {head}",
           "ok   the page prints the attached log's {n} events and head hash"]
 
 
-def verify(*args: str) -> subprocess.CompletedProcess:
-    """``phienhop verify ARGS`` in a child process, as an operator runs it (no PHIENHOP_TRUST/DB from outside)."""
-    env = {k: v for k, v in __import__("os").environ.items() if k not in ("PHIENHOP_TRUST", "PHIENHOP_DB")}
+def verify(*args: str, lang: str | None = "en") -> subprocess.CompletedProcess:
+    """``phienhop verify ARGS`` in a child process, as an operator runs it (no PHIENHOP_TRUST/DB from outside).
+
+    The report is in English (PHIENHOP_LANG=en) unless ``lang`` says otherwise (None: the minutes' own).
+    """
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("PHIENHOP_TRUST", "PHIENHOP_DB", "PHIENHOP_LANG")}
+    if lang is not None:
+        env["PHIENHOP_LANG"] = lang
     return subprocess.run([sys.executable, "-m", "phienhop.server.cli", "verify", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -156,3 +161,36 @@ def test_an_unsealed_file_checked_against_the_database_is_verified(unsealed, srv
     """With --db the database vouches for the file: 'verified'."""
     result = verify("--pdf", str(unsealed), "--db", str(srv.db))
     assert (result.stdout.splitlines()[-1], result.returncode) == (f"{unsealed}: verified", 0), result.stdout
+
+
+def test_the_report_is_in_the_minutes_language_unless_asked(unsealed, tmp_path):
+    """A Vietnamese session's minutes are reported in Vietnamese by default, seq 3's broken hash included; --lang en switches."""
+    data = bytearray(qdf(unsealed, tmp_path / "q.pdf"))
+    line = data.index(b'{"seq":3,"hash":"')
+    at = data.index(b'"at":"', line) + len(b'"at":"') + 3
+    data[at] = ord("7") if data[at] != ord("7") else ord("8")
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(bytes(data))
+    vi = verify("--pdf", str(path), lang=None)
+    assert "FAIL log.jsonl đính kèm: sự kiện số 3: mã băm không khớp (dòng đã bị sửa)" in vi.stdout.splitlines()
+    assert vi.stdout.splitlines()[-1] == f"{path}: 1 vấn đề; mã thoát 4"
+    assert vi.returncode == 4
+    en = verify("--pdf", str(path), "--lang", "en", lang=None)
+    assert en.stdout.splitlines()[-1] == f"{path}: 1 problem(s); exit 4"
+    ok = verify("--pdf", str(unsealed), lang="vi")
+    assert ok.stdout.splitlines()[-1] == (f"{unsealed}: nhất quán bên trong, nhưng không có dấu và chữ ký số: chỉ chứng "
+                                          "minh toàn vẹn, chưa chứng minh nguồn gốc (so với cơ sở dữ liệu: --db DB)")
+    assert ok.stdout.splitlines()[0].startswith("ok   chuỗi băm của log.jsonl đính kèm: ")
+
+
+def test_every_report_message_says_the_same_in_both_languages():
+    """Each message has a vi and an en text naming the same parameters, and the vi text is NFC."""
+    import string
+    import unicodedata
+
+    from phienhop.server.verify_pdf import MESSAGES
+
+    for key, (vi, en) in MESSAGES.items():
+        names = [{f[1] for f in string.Formatter().parse(text) if f[1]} for text in (vi, en)]
+        assert names[0] == names[1], key
+        assert unicodedata.normalize("NFC", vi) == vi, key
