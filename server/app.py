@@ -76,6 +76,9 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     body = {"error": code, "detail": exc.detail}
     if exc.status_code == 400 and isinstance(exc.extra, list) and exc.extra:  # Litestar's validation
         body["error"], body["detail"] = sessions.explain_invalid(exc.extra)
+        if any(e.get("key") == "since" and e.get("source") == "query" for e in exc.extra if isinstance(e, dict)):
+            # The live stream's words and code for it, as for a since past the head.
+            body["error"], body["detail"] = "since.invalid", sessions.since_not_a_number(request.query_params.get("since", ""))
     elif exc.status_code == 400 and exc.detail.startswith(("JSON is malformed", "Input data was truncated")):
         body["error"], body["detail"] = "json.invalid", f"invalid JSON: {exc.detail}"
     elif exc.status_code == 413:

@@ -42,13 +42,14 @@ ERROR = {
 }
 
 WHY = {
-    "400": "Malformed: not JSON or not UTF-8, nested too deeply, a field of the wrong shape, a bad parameter",
+    "400": "Malformed: not JSON or not UTF-8, nested too deeply, a key given twice, a field of the wrong shape, a bad parameter",
     "401": "No token, or an unknown one",
     "403": "A token of another session, or a role that may not do this",
     "404": "No such session (or item, person, poll, request)",
     "408": "The request did not arrive whole within PHIENHOP_REQUEST_TIMEOUT",
     "409": "Not allowed in the session's current state",
     "413": "The body is larger than this route accepts",
+    "415": "A body sent as another media type than this route takes (content_type.unsupported)",
     "422": "A value that can never be right (agenda.invalid names the key path; text.invalid the field)",
     "500": "Unexpected; logged with the request_id given here",
     "503": "Not now: the store failed, the server is stopping, the render process died twice, or too many connections",
@@ -57,7 +58,8 @@ WHY = {
 READ = ("400", "401", "403", "404", "408", "500", "503")
 WRITE = ("400", "401", "403", "404", "408", "409", "413", "422", "500", "503")
 ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("post", "/api/sessions"): ("400", "401", "403", "408", "413", "422", "500", "503"),
+    ("post", "/api/sessions"): ("400", "401", "403", "408", "413", "415", "422", "500", "503"),
+    ("post", "/api/sessions/{session_id}/commands"): WRITE + ("415",),
     ("get", "/api/me"): ("400", "401", "408", "500", "503"),
 }
 PUBLIC = {("get", "/health"), ("get", "/join/{token}")}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from typing import Callable
 from urllib.parse import unquote, unquote_plus
 
@@ -41,14 +40,13 @@ from ..live import (
 from ..relay import text_frame
 from ..tokens import Grant, token_hash
 from ..view import SessionView
-from .sessions import since_beyond_head
+from .sessions import SINCE, since_beyond_head, since_not_a_number, since_repeated
 
 log = logging.getLogger("phienhop.live")
 
 CATCH_UP_WRITE = 64 * 1024  # bytes of catch-up frames written at once while the socket takes them
 PREFIX, SUFFIX = "/api/sessions/", "/live"
 ACCEPT = {"type": "websocket.accept"}
-_SINCE = re.compile(r"[0-9]{1,18}")
 SETUP_PAUSE = float(faults.value("live-setup-pause") or 0)  # tests only: a cancel while a connection is set up
 
 
@@ -77,7 +75,7 @@ def session_of(path: str) -> str | None:
 class Handshake:
     """What ``auth`` reads of a connection (headers, query, cookies, app), straight from the ASGI scope."""
 
-    __slots__ = ("app", "headers", "query_params", "token")
+    __slots__ = ("app", "headers", "query_params", "token", "repeated")
 
     def __init__(self, scope: dict, app) -> None:
         self.app = app
@@ -86,11 +84,15 @@ class Handshake:
         for name, value in scope["headers"]:
             self.headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
         self.query_params: dict[str, str] = {}
+        self.repeated: dict[str, int] = {}  # names given more than once: how many times
         for part in scope["query_string"].decode("latin-1").split("&"):
             name, _, value = part.partition("=")
             if "%" in part or "+" in part:
                 name, value = unquote_plus(name), unquote_plus(value)
-            self.query_params.setdefault(name, value)
+            if name in self.query_params:
+                self.repeated[name] = self.repeated.get(name, 1) + 1
+            else:
+                self.query_params[name] = value
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -141,13 +143,14 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
         return await _refuse(send, code, reason)
     view, room, presence = ctx.view, ctx.room, ctx.presence
     raw_since = hello.query_params.get("since", "0")
-    # ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '٣' (which int() reads as 3).
-    good_since = _SINCE.fullmatch(raw_since) is not None
+    good_since = SINCE.fullmatch(raw_since) is not None  # ASCII digits only (see sessions.SINCE)
     head = await view.head(session_id, at_least=int(raw_since) if good_since else 0)
     if head is None:
         return await _refuse(send, CLOSE_UNKNOWN_SESSION, f"no session '{session_id}'")
     if not good_since:
-        return await _refuse(send, CLOSE_BAD_SINCE, f"'since' must be a whole number >= 0, not {raw_since!r}")
+        return await _refuse(send, CLOSE_BAD_SINCE, since_not_a_number(raw_since))
+    if "since" in hello.repeated:
+        return await _refuse(send, CLOSE_BAD_SINCE, since_repeated(hello.repeated["since"]))
     since = int(raw_since)
     # The epoch first: in another history a ``since`` means nothing (it may well be past this head).
     epoch = hello.query_params.get("epoch")

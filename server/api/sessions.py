@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 
+from .. import jsoncheck
 from ..auth import Principal, admin_only, of_this_session
 from ..domain.agenda import AgendaError
 from ..domain.text import check_command_text
@@ -41,15 +43,64 @@ class EventList(msgspec.Struct):
     epoch: str = ""
 
 
+JSON_TYPES = ("application/json",)
+TOML_TYPES = ("application/toml", "text/toml", "application/x-toml")
+
+
+def media_type(request: Request) -> str:
+    """The body's media type, lower case, without parameters ("" when the request names none)."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _is_json(media: str) -> bool:
+    return media in JSON_TYPES or media.endswith("+json")
+
+
+def unsupported(media: str, what: str, wanted: str, wanted_vi: str) -> HTTPException:
+    """415 for a body sent as ``media``, naming what this route takes, in English and Vietnamese."""
+    return HTTPException(
+        status_code=415, extra={"error": "content_type.unsupported"},
+        detail=f"{what} is sent as {wanted}, not '{media}' ({wanted_vi}, không phải '{media}')")
+
+
 @post("/api/sessions", guards=[admin_only], status_code=201, request_max_body_size=MAX_AGENDA_BYTES)
 async def create_session(
     request: Request, engine: NamedDependency[Engine], agenda_dir: NamedDependency[Path]
 ) -> CreatedSession:
-    """Create a session from an agenda file (TOML with ``Content-Type: application/toml``, or JSON)."""
+    """Create a session from an agenda file (TOML with ``Content-Type: application/toml``, or JSON).
+
+    No Content-Type is read as TOML; any type other than JSON or TOML is 415 ``content_type.unsupported``.
+    """
+    media = media_type(request)
+    if media and not _is_json(media) and media not in TOML_TYPES:
+        raise unsupported(media, "an agenda", "TOML (Content-Type: application/toml) or JSON (application/json)",
+                          "chương trình họp được gửi dưới dạng TOML (application/toml) hoặc JSON (application/json)")
     body = await request.body()
-    fmt = "json" if "json" in request.headers.get("content-type", "") else "toml"
+    fmt = "json" if _is_json(media) else "toml"
+    if fmt == "json":
+        _check_agenda_json(body)
     agenda, source = load_agenda(body, agenda_dir, fmt)
     return await engine.create_session(agenda, source=None)
+
+
+def _check_agenda_json(body: bytes) -> None:
+    """A key given twice or a number out of range in a JSON agenda: agenda.invalid at its key path (422, as the rest)."""
+    if body.count(b"[") + body.count(b"{") > MAX_AGENDA_SCAN_DEPTH:
+        return  # deeper than any agenda: the agenda's own depth check refuses it
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # the agenda's decoder says so
+    found = jsoncheck.problem(text)
+    if found is None:
+        return
+    kind, path, key = found
+    if kind == jsoncheck.DUPLICATE:
+        raise AgendaError(jsoncheck.key_path([*path, key]), "this key is given twice; give it once")
+    raise AgendaError(jsoncheck.key_path(path), "number out of range")
+
+
+MAX_AGENDA_SCAN_DEPTH = 20_000  # brackets: a reference agenda of 89 people has ~400
 
 
 @get("/api/sessions/{session_id:str}", guards=[of_this_session])
@@ -69,6 +120,11 @@ async def get_events(
 ) -> EventList:
     """The committed events after ``since``, in order, as the caller's audience reads them; a ``since`` beyond the
     head is refused, as the live stream does."""
+    given = request.query_params.getall("since", [])
+    if len(given) > 1:
+        raise HTTPException(status_code=400, detail=since_repeated(len(given)), extra={"error": "since.invalid"})
+    if given and not SINCE.fullmatch(given[0]):  # ASCII digits only, as the live stream ('1e3' parses as 1000)
+        raise HTTPException(status_code=400, detail=since_not_a_number(given[0]), extra={"error": "since.invalid"})
     state = engine.state(session_id)
     if since > state.seq:
         raise HTTPException(status_code=400, detail=since_beyond_head(since, state.seq), extra={"error": "since.invalid"})
@@ -76,25 +132,56 @@ async def get_events(
     return EventList(seq=state.seq, events=[msgspec.Raw(e) for e in events], epoch=engine.epochs.get(session_id, ""))
 
 
+# ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '٣' (which int() reads as 3).
+SINCE = re.compile(r"[0-9]{1,18}")
+
+
 def since_beyond_head(since: int, head: int) -> str:
     """The words of both refusals of a ``since`` past the log's head (HTTP 400 here, close 4400 on the live stream)."""
     return f"'since' is {since} but the log ends at seq {head}"
+
+
+def since_not_a_number(raw: str) -> str:
+    """The words of both refusals of a ``since`` that is not ASCII digits (400 ``since.invalid`` here, 4400 live)."""
+    return f"'since' must be a whole number >= 0, not {raw!r}"
+
+
+def since_repeated(times: int) -> str:
+    """The words of both refusals of a query giving ``since`` more than once (which one would be meant?)."""
+    return f"'since' is given {times} times; give it once"
 
 
 MAX_COMMAND_DEPTH = 16  # a command nests two deep (poll.open's spec); an agenda item added during a session, four
 
 
 async def check_json_body(request: Request) -> None:
-    """Refuse, before it is decoded, a body that is not UTF-8 or nests past MAX_COMMAND_DEPTH (a 400, never a 500)."""
+    """Refuse, before it is decoded: a body said to be other than JSON (415); one that is not UTF-8 or nests past
+    MAX_COMMAND_DEPTH; a key given twice in one object (msgspec would keep the last); a number out of range, with
+    its key path (400s, never a 500). No Content-Type is taken as JSON."""
+    media = media_type(request)
+    if media and not _is_json(media):
+        raise unsupported(media, "a command", "JSON (Content-Type: application/json)",
+                          "lệnh được gửi dưới dạng JSON (Content-Type: application/json)")
     body = await request.body()
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HTTPException(status_code=400, detail=f"the body is not UTF-8 text (byte {exc.start})",
                             extra={"error": "json.invalid"}) from None
     if body.count(b"[") + body.count(b"{") > MAX_COMMAND_DEPTH and _depth(body) > MAX_COMMAND_DEPTH:
         raise HTTPException(status_code=400, detail=f"the body nests more than {MAX_COMMAND_DEPTH} levels deep",
                             extra={"error": "json.invalid"})
+    found = jsoncheck.problem(text)
+    if found is None:
+        return
+    kind, path, key = found
+    if kind == jsoncheck.DUPLICATE:
+        raise HTTPException(
+            status_code=400, extra={"error": "json.duplicate_key"},
+            detail=f"the key '{key}' is given twice at `{jsoncheck.dollar_path(path)}`; give it once "
+                   f"(khóa '{key}' xuất hiện hai lần; mỗi khóa chỉ ghi một lần)")
+    raise HTTPException(status_code=400, extra={"error": "command.invalid"},
+                        detail=f"invalid command: Number out of range - at `{jsoncheck.dollar_path(path)}`")
 
 
 def _depth(body: bytes) -> int:

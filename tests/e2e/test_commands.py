@@ -66,10 +66,10 @@ def test_unknown_session(srv):
 
 
 def test_bad_since(srv, session):
-    """GET events with a negative since is 400 naming the parameter."""
+    """GET events with a negative since is 400 since.invalid naming the parameter, in the live stream's words."""
     r = srv.http.get(f"/api/sessions/{session.id}/events", params={"since": -1},
                      headers={"Authorization": f"Bearer {session.public}"})
-    assert (r.status_code, r.json()) == (400, {"error": "invalid", "detail": "since: Expected `int` >= 0"})
+    assert (r.status_code, r.json()) == (400, {"error": "since.invalid", "detail": "'since' must be a whole number >= 0, not '-1'"})
 
 
 # -- the permission table, sampled against the real server ----------------------------------------

@@ -33,6 +33,15 @@ BODIES = [
       "params": {"field": "text"}}),
     ("blank-note", json.dumps({"type": "note.record", "item": "khai-mac", "text": " \n "}).encode(), 422,
      {"error": "text.invalid", "detail": "note.record: text: must not be blank", "params": {"field": "text"}}),
+    ("a-key-given-twice", b'{"type": "attendance.mark", "person": "tv-1", "person": "tv-2", "status": "present"}', 400,
+     {"error": "json.duplicate_key", "detail": "the key 'person' is given twice at `$`; give it once "
+      "(khóa 'person' xuất hiện hai lần; mỗi khóa chỉ ghi một lần)"}),
+    ("a-key-given-twice-inside-the-spec", b'{"type": "poll.open", "item": "du-thao", "spec": {"method": "yes-no-abstain", '
+     b'"ballot": "named", "ballot": "secret", "rule": "simple"}}', 400,
+     {"error": "json.duplicate_key", "detail": "the key 'ballot' is given twice at `$.spec`; give it once "
+      "(khóa 'ballot' xuất hiện hai lần; mỗi khóa chỉ ghi một lần)"}),
+    ("limit-s-out-of-range", b'{"type": "speaker.grant", "request": "r1", "limit_s": 1e400}', 400,
+     {"error": "command.invalid", "detail": "invalid command: Number out of range - at `$.limit_s`"}),
     ("newline-in-an-absence-reason", json.dumps({"type": "attendance.mark", "person": "tv-1", "status": "absent",
                                                  "reason": "ốm\nnặng"}).encode(), 422,
      {"error": "text.invalid", "detail": "attendance.mark: reason: U+000A at character 3 is a line break or tab "
@@ -64,13 +73,82 @@ def test_events_since_past_the_head_is_refused_like_the_live_stream(srv):
     assert s.events(since=head) == []
 
 
-@pytest.mark.parametrize("raw", ["\u00b2", "\u0663", "%C2%B2", "%D9%A3", "1e3", "-1", "", "99999999999999999999"])
-def test_events_since_must_be_ascii_digits(srv, raw):
-    """Superscripts, Arabic-Indic digits and other non-numbers in events?since= are a 400, never a 500 or a 3."""
+@pytest.mark.parametrize("raw, shown", [("\u00b2", "²"), ("\u0663", "٣"), ("%C2%B2", "²"), ("%D9%A3", "٣"), ("1e3", "1e3"),
+                                        ("-1", "-1"), ("", ""), ("abc", "abc")])
+def test_events_since_must_be_ascii_digits(srv, raw, shown):
+    """Superscripts, Arabic-Indic digits and other non-numbers in events?since= are 400 since.invalid in the live
+    stream's words (never a 500, nor a 3), and change nothing."""
     s = srv.create(small_agenda())
     r = srv.http.get(f"/api/sessions/{s.id}/events?since={raw}", headers={"Authorization": f"Bearer {s.public}"})
-    assert r.status_code == 400
-    assert r.json()["error"] in ("invalid", "since.invalid")
+    assert (r.status_code, r.json()) == (400, {"error": "since.invalid",
+                                               "detail": f"'since' must be a whole number >= 0, not {shown!r}"})
+    assert s.snapshot()["seq"] == 1
+
+
+async def test_a_20_digit_since_is_refused_alike_on_events_and_live(srv):
+    """A since of 20 digits (more than any log holds) is refused in the same words by events (400) and live (4400)."""
+    s = srv.create(small_agenda())
+    words = "'since' must be a whole number >= 0, not '99999999999999999999'"
+    r = srv.http.get(f"/api/sessions/{s.id}/events?since=99999999999999999999", headers={"Authorization": f"Bearer {s.public}"})
+    assert (r.status_code, r.json()) == (400, {"error": "since.invalid", "detail": words})
+    assert await _close_of(f"{srv.ws}/api/sessions/{s.id}/live?token={s.public}&since=99999999999999999999") == (4400, words)
+
+
+async def test_since_given_twice_is_refused_on_events_and_live(srv):
+    """since=1&since=2 is 400 since.invalid on events and 4400 on the live stream, with the same words: which was meant?"""
+    s = srv.create(small_agenda())
+    s.ok(s.chair, type="session.open")
+    r = srv.http.get(f"/api/sessions/{s.id}/events?since=1&since=2", headers={"Authorization": f"Bearer {s.public}"})
+    assert (r.status_code, r.json()) == (400, {"error": "since.invalid", "detail": "'since' is given 2 times; give it once"})
+    url = f"{srv.ws}/api/sessions/{s.id}/live?token={s.public}&since=1&since=2"
+    assert await _close_of(url) == (4400, "'since' is given 2 times; give it once")
+
+
+def test_a_command_sent_as_text_plain_is_415_and_changes_nothing(srv):
+    """A command body with Content-Type text/plain (a cross-site form can send that) is 415 content_type.unsupported, in
+    English and Vietnamese, and the log does not move; without a Content-Type it is read as JSON, as before."""
+    s = srv.create(small_agenda())
+    r = srv.http.post(f"/api/sessions/{s.id}/commands", content=b'{"type": "session.open"}',
+                      headers={"Authorization": f"Bearer {s.chair}", "Content-Type": "text/plain;charset=UTF-8"})
+    assert (r.status_code, r.json()) == (415, {
+        "error": "content_type.unsupported",
+        "detail": "a command is sent as JSON (Content-Type: application/json), not 'text/plain' "
+                  "(lệnh được gửi dưới dạng JSON (Content-Type: application/json), không phải 'text/plain')"})
+    assert s.snapshot()["seq"] == 1
+    r = srv.http.post(f"/api/sessions/{s.id}/commands", content=b'{"type": "session.open"}',
+                      headers={"Authorization": f"Bearer {s.chair}"})
+    assert (r.status_code, r.json()["seq"]) == (200, 2)
+
+
+def _known(srv) -> int:
+    from tests.support import ADMIN
+
+    return srv.http.get("/api/status", headers={"Authorization": f"Bearer {ADMIN}"}).json()["sessions"]["known"]
+
+
+@pytest.mark.parametrize("name, content_type, body, status, answer", [
+    ("text-plain", "text/plain", json.dumps(small_agenda()).encode(), 415, {
+        "error": "content_type.unsupported",
+        "detail": "an agenda is sent as TOML (Content-Type: application/toml) or JSON (application/json), not 'text/plain' "
+                  "(chương trình họp được gửi dưới dạng TOML (application/toml) hoặc JSON (application/json), "
+                  "không phải 'text/plain')"}),
+    ("a-key-given-twice", "application/json",
+     json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": 5, "duration_min": 50').encode(), 422,
+     {"error": "agenda.invalid", "detail": "items[0].duration_min: this key is given twice; give it once",
+      "path": "items[0].duration_min"}),
+    ("duration-out-of-range", "application/json",
+     json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": 1e400').encode(), 422,
+     {"error": "agenda.invalid", "detail": "items[0].duration_min: number out of range", "path": "items[0].duration_min"}),
+])
+def test_hostile_agenda_body(srv, name, content_type, body, status, answer):
+    """An agenda sent as text/plain is 415; one with a key given twice or a number out of range is agenda.invalid at
+    that key's path (not '(file)', not the last value silently); no session is created."""
+    from tests.support import ADMIN
+
+    before = _known(srv)
+    r = srv.http.post("/api/sessions", content=body, headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": content_type})
+    assert (r.status_code, r.json()) == (status, answer)
+    assert _known(srv) == before
 
 
 async def _close_of(url: str) -> tuple[int, str]:

@@ -32,7 +32,7 @@ def test_every_error_status_is_our_shape(document):
                 if status[0] in "45" and path != "/join/{token}":
                     assert response["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}, (method, path, status)
     commands = document["paths"]["/api/sessions/{session_id}/commands"]["post"]["responses"]
-    assert sorted(commands) == ["200", "400", "401", "403", "404", "408", "409", "413", "422", "500", "503"]
+    assert sorted(commands) == ["200", "400", "401", "403", "404", "408", "409", "413", "415", "422", "500", "503"]
 
 
 def test_the_agenda_body_is_toml_or_json(document):
