@@ -81,8 +81,13 @@ def test_the_projector_labels_its_clocks_and_keeps_long_titles_and_names_readabl
     request = room.ok(s.person("le-minh-hoan"), type="speaker.request", item="quy-che")["events"][0]["request"]
     room.ok(type="speaker.grant", request=request, limit_s=300)
     name = screen.locator(".stage .floor-name")
-    expect(name).to_have_text(LONG_LABEL)
+    expect(name).to_have_text(LONG_NAME)  # the name alone on its line; the point on the smaller line below
     expect(name).to_have_attribute("title", LONG_LABEL)
+    expect(screen.locator(".stage .floor-who .position")).to_have_text(
+        "Bộ trưởng Bộ Nông nghiệp và Phát triển nông thôn, Ủy viên Ủy ban Quốc gia về chuyển đổi số · "
+        "Điểm cầu Bộ Nông nghiệp và Phát triển nông thôn")
+    cut = screen.eval_on_selector(".stage .floor-name", "e => e.scrollWidth > e.clientWidth")
+    assert not cut, "the speaker's name is cut at 1920x1080"
     expect(screen.locator(".stage .speech-clock .label")).to_have_text("Lượt phát biểu còn lại")
     expect(screen.locator(".stage .speech-countdown")).to_have_text(re.compile(r"^0[45]:[0-5]\d$"))
     expect(screen.locator(".stage .speaker-time")).to_have_text(re.compile(r"^Đã phát biểu 00:0\d$"))
@@ -99,6 +104,15 @@ def test_the_projector_labels_its_clocks_and_keeps_long_titles_and_names_readabl
     title_keeps_its_room(screen, "with a speaker")
     shoot(screen, "screens-public-long-speaker")
     check_axe(screen, "public, long title and name")
+
+    # While a vote is open the floor has half the width: the name still shows whole, on one line.
+    room.ok(type="poll.open", item="quy-che")
+    expect(screen.locator(".stage .progress-text")).to_have_text("0 trên 12 người đã biểu quyết")
+    height, line, cut = screen.eval_on_selector(".stage .floor-name", """e => [e.getBoundingClientRect().height,
+        parseFloat(getComputedStyle(e).lineHeight), e.scrollWidth > e.clientWidth]""")
+    assert height <= line + 1 and not cut, (height, line, cut)
+    assert_in_view(screen, ".stage .floor-name", ".stage .progress-text", ".stage progress")
+    shoot(screen, "screens-public-long-vote")
 
     # An overrun of an hour: the widest the item clock gets. (The ends_at is moved back in the page: an hour
     # cannot pass in a test; what is measured is how the stage lays the text out.)

@@ -3,7 +3,7 @@
 import { ordinal, t } from "./i18n.js";
 import { withTab } from "./live.js";
 import { agendaItem, entitled, itemsInOrder, person } from "./state.js";
-import { countdown, h, itemTitle, personName, requestLabel } from "./ui.js";
+import { countdown, h, hostPoint, itemTitle, personName, pointName, requestLabel } from "./ui.js";
 
 const CHOICES = ["yes", "no", "abstain"];
 
@@ -70,22 +70,28 @@ export function speechClock(request) {
 /**
  * The speaker's name on one line: the stage shrinks it by its length to fit its column (the
  * character count goes in through the CSSOM, which the CSP allows), and cuts what is still too
- * long with an ellipsis; the full name stays in the title.
+ * long with an ellipsis; `full` (name and point) stays in the title.
  */
-function floorName(label) {
-  const el = h("span", { class: "floor-name", title: label }, label);
-  el.style.setProperty("--chars", String(label.length));
+function floorName(name, full) {
+  const el = h("span", { class: "floor-name", title: full }, name);
+  el.style.setProperty("--chars", String(name.length));
   return el;
 }
 
-/** Who has the floor now, with their speaking time counting down. */
+/**
+ * Who has the floor now, with their speaking time counting down. The name stands alone on its
+ * line (what the room reads first); position and connection point go on the smaller line below.
+ */
 export function floorView(state) {
   const request = state.floor ? state.requests[state.floor] : null;
   const who = request && request.person ? person(state, request.person) : null;
+  const name = request ? (request.person ? personName(state, request.person) : pointName(state, request.point)) : "";
+  const from = request?.person && request.point && request.point !== hostPoint(state) ? pointName(state, request.point) : null;
+  const details = [who?.position, from].filter(Boolean).join(" · ");
   return h("div", { class: "floor" },
     h("p", { class: "label" }, t("floor")),
     request
-      ? h("p", { class: "floor-who" }, floorName(requestLabel(state, request)), who?.position ? h("span", { class: "position" }, who.position) : null,
+      ? h("p", { class: "floor-who" }, floorName(name, requestLabel(state, request)), details ? h("span", { class: "position" }, details) : null,
         request.point_of_order ? h("span", { class: "tag tag-order" }, t("speak.point_of_order")) : null)
       : h("p", { class: "floor-none muted" }, t("floor.none")),
     speechClock(request));
