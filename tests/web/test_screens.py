@@ -142,6 +142,8 @@ def test_the_chair_phone_opens_on_the_live_controls_and_counts_85_points(room):
     chair.set_viewport_size(PHONE)
     expect(chair.locator("#now .item-now")).to_have_text("Thông qua dự thảo Quy chế hoạt động của Ủy ban Quốc gia về chuyển đổi số")
     expect(chair.locator("#now .clock-label")).to_have_text("Nội dung còn lại")
+    # In the agenda, beside the item's start time, the countdown says what it is too.
+    expect(chair.locator('#agenda [data-item="quy-che"] .clock-inline')).to_have_text(re.compile(r"^Thời gian còn lại (20:00|19:[0-5]\d)$"))
     order = chair.eval_on_selector_all("#main section.panel", "els => els.filter((e) => e.getClientRects().length).map((e) => [e.id, e.getBoundingClientRect().top])"
                                        " .sort((a, b) => a[1] - b[1]).map((p) => p[0])")
     assert order[:2] == ["session", "now"], order

@@ -2,7 +2,7 @@
 
 import { ordinal, t } from "./i18n.js";
 import { entitled, itemsInOrder, latestPoll, person, queueOf, requestsOf, unmarked } from "./state.js";
-import { act, boot, clock, countdown, h, pointName, replace, requestLabel } from "./ui.js";
+import { act, boot, clock, h, labelledCountdown, pointName, replace, requestLabel } from "./ui.js";
 import { attendanceList } from "./attendance.js";
 import { CHOICES, currentItemView, draftLink, floorView, pollView } from "./views.js";
 import { onStatus, renderVote, voteBox } from "./vote.js";
@@ -234,7 +234,7 @@ function renderItem(live, item) {
     st.status === "deferred" ? h("span", { class: "muted deferral" }, t("item.deferred.reason", { reason: st.reason })) : null,
     h("span", { class: "muted" }, t("item.minutes", { n: item.duration_min })),
     times ? h("span", { class: "muted" }, times) : null,
-    st.status === "active" && st.ends_at ? countdown(st.ends_at) : null,
+    st.status === "active" && st.ends_at ? labelledCountdown(st.ends_at) : null,
     item.poll ? h("span", { class: "muted" }, t(`ballot.${item.poll.ballot}`)) : null);
   const actions = [];
   if (s.status === "open" && st.status === "pending" && !s.active_item) {

@@ -10,7 +10,7 @@
 import { t } from "./i18n.js";
 import { absentWithoutReason, itemsInOrder, notesOf } from "./state.js";
 import { withTab } from "./live.js";
-import { act, boot, clock, command, countdown, h, itemTitle, replace, requestLabel, showError } from "./ui.js";
+import { act, boot, clock, command, h, labelledCountdown, itemTitle, replace, requestLabel, showError } from "./ui.js";
 import { signatureBlock } from "./signatures.js";
 import { pollResult } from "./views.js";
 
@@ -272,7 +272,7 @@ function render(live, events) {
     replace(ed.meta,
       h("span", { class: `tag tag-${st.status}` }, t(`item.${st.status}`)),
       st.started_at ? h("span", { class: "muted" }, clock(st.started_at) + (st.ended_at ? ` – ${clock(st.ended_at)}` : "")) : null,
-      st.status === "active" && st.ends_at ? countdown(st.ends_at) : null);
+      st.status === "active" && st.ends_at ? labelledCountdown(st.ends_at) : null);
     replace(ed.polls, Object.values(s.polls).filter((p) => p.item === item.id && p.status === "closed").map((p) => pollResult(s, p)));
     const conclusions = s.conclusions.filter((c) => c.item === item.id);
     replace(ed.conclusions, conclusions.length

@@ -109,6 +109,12 @@ export function countdown(endsAt, extraClass = "", label = "countdown.label") {
   return el;
 }
 
+/** A countdown after its visible label ("Thời gian còn lại 19:57"): beside a start time, bare digits read as one more time of day. */
+export function labelledCountdown(endsAt, label = "countdown.label") {
+  return h("span", { class: "clock-inline" }, h("span", { class: "muted", "data-clock-label": "" }, t(label)), " ",
+    countdown(endsAt, "", label));
+}
+
 let liveRef = null;
 
 /** A live count-up from `since` (ISO): how long someone has had the floor. */
