@@ -18,7 +18,8 @@ Close codes (the client acts on each):
   4404 unknown session; 4408 too slow (queue overflow, or a socket that stopped taking data):
   reconnect with ``since``; 4409 history changed (the epoch differs): reload from 0.
 
-The direct write and the abort reach into uvicorn's websockets-sansio protocol (``RawSocket``):
+The direct write, the abort and the release of the handshake's request and response (held for
+the connection's life otherwise) reach into uvicorn's websockets-sansio protocol (``RawSocket``):
 the one private path left on the hot path, capped by ``uvicorn<0.55`` and guarded by
 ``tests/server/test_live_raw.py``, which fails the day a uvicorn no longer has what it reads.
 Without it (another server, another uvicorn) every frame takes the plain ASGI ``send``.
@@ -101,7 +102,8 @@ class RawSocket:
             return None
         try:
             raw = cls(protocol)
-            if not hasattr(protocol, "close_sent") or raw._conn.extensions:  # deflate: frames differ per connection
+            if (not hasattr(protocol, "close_sent") or not hasattr(protocol, "handshake_complete")
+                    or raw._conn.extensions):  # deflate: frames differ per connection
                 return None
             raw._transport.get_write_buffer_size
         except AttributeError:
@@ -114,6 +116,16 @@ class RawSocket:
             return False
         self._transport.write(frame)
         return True
+
+    def forget_handshake(self) -> None:
+        """Let go of the upgrade request and response the protocol keeps for the connection's life.
+
+        uvicorn (0.54) reads them only until the handshake completes; an idle follower held ~3 KiB
+        of their headers (bench/fanout.py, RSS per idle follower). Call it once the accept is sent.
+        """
+        p = self._protocol
+        if p.handshake_complete:
+            p.request = p.response = None
 
     def buffered(self) -> int:
         """Bytes written but not yet taken by the peer's socket."""
@@ -145,39 +157,47 @@ class RawSocket:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_0 if on else _LINGER_OFF)
 
 
+_WOKEN = object()  # Follower._wake once the parked handler's wake was called
+
+
 class Follower:
     """One live connection's place in the room: its audience, the last seq it was sent, its bounded queue."""
 
-    __slots__ = ("session", "audience", "forwarded", "queue", "backlog", "direct", "cut_off", "on_cut",
-                 "_waiter", "raw", "_stall", "token")
+    __slots__ = ("session", "audience", "forwarded", "_queue", "backlog", "direct", "cut_off", "on_cut",
+                 "_wake", "raw", "_stall", "token")
 
     def __init__(self, session: str, audience: Audience, since: int, backlog: int) -> None:
         self.session, self.audience, self.forwarded, self.backlog = session, audience, since, backlog
-        self.queue: collections.deque[Entry | None] = collections.deque()
+        self._queue: collections.deque[Entry | None] | None = None  # made when first needed: most followers never queue
         self.direct: Callable[[bytes], bool] | None = None  # set while the handler is idle and caught up
         self.cut_off: tuple[int, str] | None = None  # (close code, reason) once the room let it go
         self.on_cut: Callable[[], object] | None = None  # the handler's interrupt (cancels even a held-up send)
-        self._waiter: asyncio.Future | None = None
+        # While its handler is parked (reading its socket): the callable that wakes it, _WOKEN once called.
+        self._wake: Callable[[], object] | object | None = None
         self.raw: RawSocket | None = None
         self._stall = (0, 0.0)  # (bytes buffered, seconds it has not shrunk) at the last stall check
         self.token: str | None = None  # the hash of the token it follows with (an edge cuts it when revoked)
 
     def offer(self, entry: Entry | None) -> None:
         """Take ``entry`` (None: the end marker): written now when caught up and idle, else queued; never waits."""
-        if entry is not None and self.direct is not None and not self.queue:
+        queue = self._queue
+        if entry is not None and self.direct is not None and not queue:
             if entry.seq <= self.forwarded:
                 return
             if entry.seq == self.forwarded + 1 and self.direct(entry.frame(self.audience)):
                 self.forwarded = entry.seq
                 return
             self.direct = None
-        if entry is not None and len(self.queue) >= self.backlog:
+        if queue is None:
+            queue = self._queue = collections.deque()
+        if entry is not None and len(queue) >= self.backlog:
             self.cut()
             return
-        self.queue.append(entry)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        queue.append(entry)
+        wake = self._wake
+        if wake is not None and wake is not _WOKEN:
+            self._wake = _WOKEN
+            wake()
 
     def cut(self, code: int = CLOSE_TOO_SLOW, reason: str = "") -> None:
         """Let this follower go with ``code`` (default: too slow); the first cut wins."""
@@ -186,18 +206,42 @@ class Follower:
             self.direct = None
             if self.raw is not None and code == CLOSE_TOO_SLOW:  # it may never read again: do not let the kernel keep its bytes
                 self.raw.reset_on_close()
+            if self._wake is _WOKEN:  # its parked handler is being woken already, and will see cut_off
+                return
+            self._wake = None
             if self.on_cut is not None:
                 self.on_cut()
 
-    async def next(self) -> Entry | None:
-        """The next queued entry, waiting (with the fast path armed by the caller) while there is none."""
-        while not self.queue:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self.queue.popleft()
+    @property
+    def queue(self) -> collections.deque[Entry | None]:
+        """The entries waiting for the handler, oldest first (an empty one is made on demand)."""
+        if self._queue is None:
+            self._queue = collections.deque()
+        return self._queue
+
+    def queued(self) -> int:
+        """How many entries wait for the handler."""
+        return len(self._queue) if self._queue is not None else 0
+
+    def take(self) -> Entry | None:
+        """The oldest queued entry (there must be one); an emptied queue is let go (an idle follower holds none)."""
+        queue = self._queue
+        entry = queue.popleft()
+        if not queue:
+            self._queue = None
+        return entry
+
+    def park(self, wake: Callable[[], object], direct: Callable[[bytes], bool] | None) -> None:
+        """The handler, idle and caught up, waits elsewhere (on its own socket): the fan-out writes through
+        ``direct`` meanwhile, and calls ``wake`` once when it queues an entry instead (the handler's interrupt:
+        no second task and no future per idle follower)."""
+        self.direct, self._wake = direct, wake
+
+    def unpark(self) -> bool:
+        """The handler is back; True when it was woken by a queued entry (or by a cut that came after one)."""
+        woken = self._wake is _WOKEN
+        self.direct = self._wake = None
+        return woken
 
     def stalled(self, every: float, limit: float) -> bool:
         """Called every ``every`` s: True once the socket has held unsent bytes, never fewer, for ``limit`` s."""

@@ -159,17 +159,21 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
                              "history changed: this session's log is not the one you followed; reload from since=0")
     if since > head:
         return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
+    token = hello.token
+    # Admitted: what the handshake read (its copies of the headers and the query) is let go, and so
+    # are the request headers in the scope: nobody reads them again, and an idle follower is
+    # mostly what it keeps (bench/fanout.py: RSS per idle follower).
+    del hello
+    scope["headers"] = []
     await send(ACCEPT)
     follower = room.join(session_id, audience_of(grant.actor.role), since)
-    follower.token = token_hash(hello.token)
+    follower.token = token_hash(token)
     follower.raw = raw = RawSocket.of(send)
     if raw is not None:  # a peer that stops reading is let go by the kernel too, even once uvicorn has closed it
         raw.drop_after(room.stall_limit)
+        raw.forget_handshake()
     handler = asyncio.current_task()
     point = grant.actor.point if grant.actor.role is Role.POINT else None
-    reader = asyncio.create_task(_drain_inbound(receive))
-    # When the follower goes away, wake the forwarding loop with the end-of-stream marker.
-    reader.add_done_callback(lambda _: follower.offer(None))
     gone = False
     try:
         follower.on_cut = handler.cancel  # interrupts even a send held up by a full socket
@@ -179,7 +183,7 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
             await asyncio.sleep(SETUP_PAUSE)
         if follower.cut_off is not None:  # already, while presence was being recorded
             handler.cancel()
-        await _forward(send, raw, view, follower)
+        await _forward(send, receive, raw, view, follower, handler)
     except asyncio.CancelledError:
         if follower.cut_off is None:
             raise
@@ -192,7 +196,6 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
         gone = True
     finally:
         follower.on_cut = None
-        reader.cancel()
         room.leave(follower)
         if point:
             presence.disconnected(session_id, point)
@@ -212,21 +215,19 @@ def _abort_unless_drained(raw: RawSocket, now: bool) -> None:
     asyncio.get_running_loop().call_later(CLOSE_WAIT, check)
 
 
-async def _forward(send: Callable, raw: RawSocket | None, view: SessionView, follower: Follower) -> None:
-    """Send the log after ``follower.forwarded``, then each live entry once and in order, until the end marker."""
+async def _forward(send: Callable, receive: Callable, raw: RawSocket | None, view: SessionView, follower: Follower,
+                   handler: asyncio.Task) -> None:
+    """Send the log after ``follower.forwarded``, then each live entry once and in order, until the follower leaves."""
     # Joined first, then read the log: anything committed after this read arrives live, anything
     # before it may also be queued; overlaps are skipped by seq.
     await _from_view(send, raw, view, follower)
-    audience, queue = follower.audience, follower.queue
+    audience = follower.audience
     while True:
-        if not queue:  # idle and caught up: the fan-out may write to this follower directly
-            follower.direct = raw.write if raw is not None else None
-            try:
-                entry = await follower.next()
-            finally:
-                follower.direct = None
-        else:
-            entry = queue.popleft()
+        if not follower.queued():  # idle and caught up: the fan-out may write to this follower directly
+            if not await _park(receive, raw, follower, handler):
+                return  # the follower went away
+            continue
+        entry = follower.take()
         if entry is None:  # the end marker
             return
         seq = entry.seq
@@ -266,7 +267,23 @@ async def _from_view(send: Callable, raw: RawSocket | None, view: SessionView, f
         i += 1
 
 
-async def _drain_inbound(receive: Callable) -> None:
-    """Followers only listen; read (and ignore) what they send so a close is noticed at once."""
-    while (await receive())["type"] != "websocket.disconnect":
-        pass
+async def _park(receive: Callable, raw: RawSocket | None, follower: Follower, handler: asyncio.Task) -> bool:
+    """Wait, idle and caught up, reading the socket: True once an entry is queued, False once the follower went away.
+
+    Followers only listen: what they send is read and ignored, so a close is noticed at once. The
+    fan-out writes straight to the socket meanwhile; when it queues an entry instead it wakes this
+    handler by cancelling the read (``Follower.park``), which this undoes. A cut, or a cancellation
+    from elsewhere (shutdown), goes on up.
+    """
+    follower.park(handler.cancel, raw.write if raw is not None else None)
+    try:
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+    except asyncio.CancelledError:
+        if follower.unpark() and follower.cut_off is None:
+            handler.uncancel()
+            return True
+        raise
+    finally:
+        follower.unpark()
+    return False

@@ -100,16 +100,31 @@ async def test_cutting_a_session_lets_each_of_its_followers_go_with_the_code():
     await room.close()
 
 
-async def test_a_waiting_handler_wakes_on_the_next_entry_and_on_the_end_marker():
-    """``Follower.next`` returns queued entries in order and None for the end marker."""
+async def test_a_parked_handler_is_woken_once_by_the_first_queued_entry():
+    """While parked, the first entry queued calls the wake once; later entries and a cut call nothing more."""
     room = Room()
     follower = room.join("s", Audience.FULL, 0)
-    waiting = asyncio.ensure_future(follower.next())
-    await asyncio.sleep(0)
+    woken, cuts = [], []
+    follower.on_cut = lambda: cuts.append(1)
+    follower.park(lambda: woken.append(1), None)
     room.deliver("s", entry(1))
-    assert (await waiting).seq == 1
-    follower.offer(None)
-    assert await follower.next() is None
+    room.deliver("s", entry(2))
+    follower.cut()
+    assert (woken, cuts, [e.seq for e in follower.queue]) == ([1], [], [1, 2])
+    assert (follower.unpark(), follower.cut_off, follower.direct) == (True, (CLOSE_TOO_SLOW, ""), None)
+    await room.close()
+
+
+async def test_a_parked_handler_that_is_cut_off_is_interrupted_once_by_the_cut_not_woken():
+    """A cut while parked with nothing queued calls the handler's interrupt once and leaves it not woken."""
+    room = Room()
+    follower = room.join("s", Audience.FULL, 0)
+    woken, cuts = [], []
+    follower.on_cut = lambda: cuts.append(1)
+    follower.park(lambda: woken.append(1), lambda frame: True)
+    follower.cut(CLOSE_HISTORY_CHANGED, "history changed")
+    room.deliver("s", entry(1))  # after the cut: queued, nobody woken again
+    assert (woken, cuts, [e.seq for e in follower.queue], follower.unpark()) == ([], [1], [1], False)
     await room.close()
 
 

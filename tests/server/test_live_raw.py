@@ -1,9 +1,10 @@
 """The one private path on the live stream: under ``phienhop serve``'s uvicorn, frames go straight to the socket.
 
 ``live.RawSocket`` reads uvicorn's websockets-sansio protocol (its transport, connection state
-and flow control). This test fails the day an upgrade takes that away, instead of the fan-out
-silently falling back to the slower ASGI ``send``; ``pyproject.toml`` caps uvicorn below the next
-minor version so that day is a deliberate one.
+and flow control) and lets go of the handshake's request and response it keeps. This test fails
+the day an upgrade takes that away, instead of the fan-out silently falling back to the slower
+ASGI ``send`` (or each follower silently holding its handshake again); ``pyproject.toml`` caps
+uvicorn below the next minor version so that day is a deliberate one.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ async def _until(condition, what: str, timeout: float = 20.0) -> None:
 
 
 async def test_live_frames_are_written_straight_to_uvicorn_s_transport(tmp_path, monkeypatch):
-    """A follower under the serve configuration has a RawSocket, and a live event reaches it through RawSocket.write."""
+    """A follower under the serve configuration has a RawSocket with its handshake let go, and a live event reaches it through RawSocket.write."""
     written = []
     original = RawSocket.write
 
@@ -61,6 +62,9 @@ async def test_live_frames_are_written_straight_to_uvicorn_s_transport(tmp_path,
                 follower = next(iter(room.followers[session]))
                 assert isinstance(follower.raw, RawSocket)
                 assert follower.raw.buffered() == 0
+                # The upgrade's request and response are let go once accepted (RawSocket.forget_handshake).
+                protocol = follower.raw._protocol
+                assert (protocol.handshake_complete, protocol.request, protocol.response) == (True, None, None)
                 r = await http.post(f"/api/sessions/{session}/commands", json={"type": "session.open"},
                                     headers={"Authorization": f"Bearer {chair}"})
                 assert r.status_code == 200, r.text
