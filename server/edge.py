@@ -399,7 +399,7 @@ class EdgeApp:
         if grant.actor.role is not Role.ADMIN and grant.session != session:
             return await _json(send, 403, {"error": "forbidden", "detail": f"this token is not for session '{session}'"})
         raw = hello.query_params.get("since", "0")
-        if not live._SINCE.fullmatch(raw):
+        if not live.SINCE.fullmatch(raw):
             return await _json(send, 400, {"error": "invalid", "detail": f"since: must be a whole number >= 0, not {raw!r}"})
         since = int(raw)
         head = await self.edge.head(session, at_least=since)
