@@ -24,7 +24,7 @@ import httpx
 import msgspec
 
 from .api import live
-from .api.sessions import since_beyond_head
+from .api.sessions import SINCE, since_beyond_head, since_not_a_number, since_repeated
 from .auth import token_from
 from .domain.actor import Actor, Role
 from .domain.audiences import Audience, audience_of, public_bytes
@@ -399,8 +399,10 @@ class EdgeApp:
         if grant.actor.role is not Role.ADMIN and grant.session != session:
             return await _json(send, 403, {"error": "forbidden", "detail": f"this token is not for session '{session}'"})
         raw = hello.query_params.get("since", "0")
-        if not live.SINCE.fullmatch(raw):
-            return await _json(send, 400, {"error": "invalid", "detail": f"since: must be a whole number >= 0, not {raw!r}"})
+        if not SINCE.fullmatch(raw):  # the primary's words and code
+            return await _json(send, 400, {"error": "since.invalid", "detail": since_not_a_number(raw)})
+        if "since" in hello.repeated:
+            return await _json(send, 400, {"error": "since.invalid", "detail": since_repeated(hello.repeated["since"])})
         since = int(raw)
         head = await self.edge.head(session, at_least=since)
         if head is None:

@@ -183,6 +183,11 @@ def test_the_edge_serves_events_since_with_the_primary_s_contract_and_refuses_th
         assert on_edge.status_code == 200 and on_edge.json() == on_primary.json()
     assert SECRET not in httpx.get(f"{edges[1].base}/api/sessions/{s.id}/events?since=0",
                                    headers={"Authorization": f"Bearer {s.public}"}).text
+    for query in ("since=abc", "since=1&since=2", "since=99999"):  # refused alike, code and words
+        on_primary = primary.http.get(f"/api/sessions/{s.id}/events?{query}", headers={"Authorization": f"Bearer {s.public}"})
+        on_edge = httpx.get(f"{edges[1].base}/api/sessions/{s.id}/events?{query}", headers={"Authorization": f"Bearer {s.public}"})
+        assert (on_edge.status_code, on_edge.json()) == (on_primary.status_code, on_primary.json()) and on_edge.status_code == 400
+        assert on_edge.json()["error"] == "since.invalid"
     bad = httpx.get(f"{edges[1].base}/api/sessions/{s.id}/events", headers={"Authorization": "Bearer nope"})
     assert (bad.status_code, bad.json()["error"]) == (401, "unauthorized")
     command = httpx.post(f"{edges[1].base}/api/sessions/{s.id}/commands", json={"type": "session.close"},
