@@ -93,6 +93,7 @@ def _check_agenda_json(body: bytes) -> None:
         return  # the agenda's decoder says so
     found = jsoncheck.problem(text)
     if found is None:
+        check_strict_types(body)
         return
     kind, path, key = found
     if kind == jsoncheck.DUPLICATE:
@@ -173,6 +174,7 @@ async def check_json_body(request: Request) -> None:
                             extra={"error": "json.invalid"})
     found = jsoncheck.problem(text)
     if found is None:
+        check_strict_types(body)
         return
     kind, path, key = found
     if kind == jsoncheck.DUPLICATE:
@@ -182,6 +184,28 @@ async def check_json_body(request: Request) -> None:
                    f"(khóa '{key}' xuất hiện hai lần; mỗi khóa chỉ ghi một lần)")
     raise HTTPException(status_code=400, extra={"error": "command.invalid"},
                         detail=f"invalid command: Number out of range - at `{jsoncheck.dollar_path(path)}`")
+
+
+_STRICT = msgspec.json.Decoder(AnyCommand)  # strict: "60" is not an int, "true" not a bool
+
+
+def check_strict_types(body: bytes) -> None:
+    """Refuse a command whose field is given as the wrong JSON type but that Litestar would coerce (it converts
+    the decoded body with ``strict=False``: ``"limit_s": "60"`` would grant 60 s, ``"point_of_order": "true"``
+    would be a point of order). 400 command.invalid naming the field, in the words of every other type error.
+    Other faults (missing fields, unknown types, bad JSON) are left to the route's own decoding and its words."""
+    try:
+        _STRICT.decode(body)
+    except msgspec.ValidationError as exc:
+        try:
+            msgspec.json.decode(body, type=AnyCommand, strict=False)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return  # wrong whatever the types: the route's decoding answers, as before
+        message, _, where = str(exc).partition(" - at ")
+        raise HTTPException(status_code=400, extra={"error": "command.invalid"},
+                            detail=f"invalid command: {message} - at {where}") from None
+    except msgspec.DecodeError:
+        return  # not JSON: the route's decoding says so
 
 
 def _depth(body: bytes) -> int:

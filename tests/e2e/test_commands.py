@@ -157,3 +157,58 @@ def test_permission_sample_over_http(srv, kind, role, state):
     assert r.json()["detail"]
     assert s.snapshot()["seq"] == seq
     assert len(s.events()) == seq
+
+
+def _post(srv, session, token: str, body: bytes):
+    return srv.http.post(f"/api/sessions/{session.id}/commands", content=body,
+                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        (b'{"type": "speaker.grant", "request": "REQ", "limit_s": "60"}',
+         "invalid command: Expected `int | null`, got `str` - at `$.limit_s`"),
+        (b'{"type": "speaker.grant", "request": "REQ", "limit_s": 60.5}',
+         "invalid command: Expected `int | null`, got `float` - at `$.limit_s`"),
+        (b'{"type": "speaker.grant", "request": "REQ", "limit_s": true}',
+         "invalid command: Expected `int | null`, got `bool` - at `$.limit_s`"),
+        (b'{"type": "speaker.request", "item": "khai-mac", "point_of_order": "true"}',
+         "invalid command: Expected `bool`, got `str` - at `$.point_of_order`"),
+        (b'{"type": "speaker.request", "item": "khai-mac", "point_of_order": 1}',
+         "invalid command: Expected `bool`, got `int` - at `$.point_of_order`"),
+        (b'{"type": "note.record", "item": "khai-mac", "text": "x", "revises": "5"}',
+         "invalid command: Expected `int | null`, got `str` - at `$.revises`"),
+        (b'{"type": "poll.record_hands", "poll": "p1", "counts": {"yes": "3"}}',
+         "invalid command: Expected `int`, got `str` - at `$.counts.yes`"),
+        (b'{"type": "item.add", "item": {"id": "moi", "title": "Moi", "duration_min": "10"}}',
+         "invalid command: Expected `int`, got `str` - at `$.item.duration_min`"),
+    ],
+    ids=["int-as-str", "int-as-float", "int-as-bool", "bool-as-str", "bool-as-int", "seq-as-str", "count-as-str",
+         "nested-int-as-str"],
+)
+def test_fields_are_strictly_typed(srv, body, detail):
+    """A number or a bool given as another JSON type (a string "60", 60.5, true) is 400 command.invalid naming the
+    field, and changes nothing: a pending request stays pending, the log does not move."""
+    s = srv.create(small_agenda())
+    s.ok(s.chair, type="session.open")
+    s.ok(s.chair, type="item.start", item="khai-mac")
+    answer = s.ok(s.person("tv-1"), type="speaker.request", item="khai-mac")
+    request = next(e for e in answer["events"] if e["type"] == "speaker.requested")["request"]
+    seq = s.snapshot()["seq"]
+    r = _post(srv, s, s.chair, body.replace(b"REQ", request.encode()))
+    assert (r.status_code, r.json()) == (400, {"error": "command.invalid", "detail": detail})
+    assert s.snapshot()["seq"] == seq
+    assert len(s.events()) == seq
+    granted = s.ok(s.chair, type="speaker.grant", request=request, limit_s=60)["events"]  # still pending
+    assert [(e["type"], e.get("limit_s")) for e in granted] == [("speaker.granted", 60)]
+
+
+def test_json_agenda_numbers_are_strictly_typed(srv):
+    """An agenda posted as JSON with a number given as a string is refused like a TOML one (422 agenda.invalid
+    naming the key); agendas and commands read types the same strict way."""
+    agenda = small_agenda()
+    agenda["items"][1]["duration_min"] = "20"
+    r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": "Bearer test-admin-token"})
+    assert (r.status_code, r.json()) == (422, {"error": "agenda.invalid", "path": "items[1].duration_min",
+                                               "detail": "items[1].duration_min: Expected `int`, got `str`"})
