@@ -1,0 +1,49 @@
+"""Unbroken user text (a conclusion of 20,000 × "Ủ", a long note) wraps inside its panel on every page: no page
+grows wider than the window at 1920x1080 or 390x844."""
+
+from __future__ import annotations
+
+import pytest
+
+from .room import DESKTOP, PHONE, SHOTS, until
+from .test_room import VOTERS, Room, browser  # noqa: F401  (browser: the module's Chromium fixture)
+
+pytestmark = pytest.mark.browser
+
+HUGE = "Ủ" * 20000
+
+
+@pytest.fixture
+def room(browser, srv):  # noqa: F811
+    opened = Room(browser, srv)
+    yield opened
+    for context in opened.contexts:
+        context.close()
+    assert not opened.errors, opened.errors
+
+
+def wide_parts(page) -> list[str]:
+    """The elements that reach past the window's right edge (tag.class and width), for the failure message."""
+    return page.evaluate("""() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+        .slice(0, 6).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().width)}`)""")
+
+
+def test_an_unbroken_conclusion_wraps_on_every_page_at_both_sizes(room):
+    """After the chair records a 20,000-letter conclusion without a space, the chair, secretary, point and public
+    pages are no wider than the window (the whole page never scrolls sideways) at 1920x1080 and at 390x844."""
+    s = room.session
+    room.ok(type="session.open")
+    room.mark(VOTERS[:9])
+    room.ok(type="item.start", item="quy-che")
+    room.ok(type="conclusion.record", item="quy-che", text=HUGE)
+    pages = {"chair": room.open(s.chair, "chair"), "secretary": room.open(s.secretary, "secretary"),
+             "point": room.open(s.point("ha-noi"), "point"), "public": room.open(s.public, "public")}
+    until(pages["chair"], f"document.body.textContent.includes('{HUGE[:200]}')")
+    until(pages["secretary"], f"document.body.textContent.includes('{HUGE[:200]}')")
+    for name, page in pages.items():
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"long-conclusion-{name}-{size['width']}x{size['height']}.png"))
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= size["width"], f"{name} at {size['width']}x{size['height']}: {wide} px wide {wide_parts(page)}"
