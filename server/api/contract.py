@@ -107,10 +107,12 @@ def finish(generated: dict[str, Any]) -> dict[str, Any]:
                     "description": "Sets the session cookie and redirects to the page of the token's role",
                     "headers": {"Location": {"schema": {"type": "string"}}, "Set-Cookie": {"schema": {"type": "string"}}},
                 }
-                responses["404"] = {"description": "Not a valid join link (join.invalid; vi and en)",
-                                    "content": {"application/json": {"schema": {"$ref": REF.format(name="Error")}}}}
+                # A browser (Accept: text/html) gets a readable page in vi and en, anyone else our Error.
+                refused = {"application/json": {"schema": {"$ref": REF.format(name="Error")}},
+                           "text/html": {"schema": {"type": "string"}}}
+                responses["404"] = {"description": "Not a valid join link (join.invalid; vi and en)", "content": refused}
                 responses["400"] = {"description": "The admin token, which opens no page (join.admin_token; vi and en)",
-                                    "content": {"application/json": {"schema": {"$ref": REF.format(name="Error")}}}}
+                                    "content": refused}
                 continue
             statuses = ERRORS.get((method, path)) or (WRITE if method == "post" else READ)
             for status in statuses:

@@ -19,6 +19,55 @@ ADMIN_NO_PAGE = ("This is the admin token: it opens no page (Đây là mã quả
 
 JOIN_INVALID = "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one."
 
+# What a person who opened the link in a browser reads (the JSON above is for API clients): Vietnamese
+# first, English after it, both on the one page so nobody needs a language switch to understand it.
+_PAGE = """<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title_vi} · {title_en}</title>
+<link rel="icon" href="/web/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/web/css/base.css">
+</head>
+<body class="page-join-refused">
+<main id="main">
+<section class="panel invalid" aria-labelledby="vi-title">
+<h1 id="vi-title">{title_vi}</h1>
+<p>{body_vi}</p>
+</section>
+<section class="panel invalid" lang="en" aria-labelledby="en-title">
+<h1 id="en-title">{title_en}</h1>
+<p>{body_en}</p>
+</section>
+</main>
+</body>
+</html>
+"""
+
+REFUSED_PAGES = {
+    "join.invalid": _PAGE.format(
+        title_vi="Liên kết tham gia không hợp lệ",
+        body_vi="Liên kết này đã hết hạn, đã bị thu hồi hoặc không đúng. Hãy mở lại liên kết tham gia bạn được gửi, "
+                "hoặc đề nghị người quản trị cấp liên kết mới.",
+        title_en="This join link is not valid",
+        body_en="The link has expired, was revoked or is mistyped. Open the join link you were sent again, "
+                "or ask the session's admin for a new one."),
+    "join.admin_token": _PAGE.format(
+        title_vi="Đây là mã quản trị, không phải liên kết tham gia",
+        body_vi="Mã quản trị không mở trang nào. Hãy dùng liên kết tham gia của chủ tọa, thư ký, đại biểu hoặc điểm cầu.",
+        title_en="This is the admin token, not a join link",
+        body_en="The admin token opens no page. Use the join link of the chair, the secretary, a member or a point."),
+}
+
+
+def _refused(request: Request, code: str, detail: str, status: int) -> Response:
+    """The refusal as a readable page to a browser (it accepts text/html), as our JSON error to anyone else."""
+    if "text/html" in request.headers.get("accept", ""):
+        return Response(REFUSED_PAGES[code], status_code=status, media_type="text/html")  # Litestar adds the charset
+    return Response({"error": code, "detail": detail}, status_code=status)
+
+
 PAGES = {
     Role.CHAIR: "chair",
     Role.SECRETARY: "secretary",
@@ -42,9 +91,9 @@ async def join(token: FromPath[str], request: Request, engine: NamedDependency[E
     if (grant is not None and grant.actor.role is Role.ADMIN) or (
         grant is None and configured and hmac.compare_digest(token.encode(), configured.encode())
     ):
-        return Response({"error": "join.admin_token", "detail": ADMIN_NO_PAGE}, status_code=400)
+        return _refused(request, "join.admin_token", ADMIN_NO_PAGE, 400)
     if grant is None:  # our error shape, like every other refusal (the text was plain, its charset doubled)
-        return Response({"error": "join.invalid", "detail": JOIN_INVALID}, status_code=404)
+        return _refused(request, "join.invalid", JOIN_INVALID, 404)
     page = PAGES[grant.actor.role]
     key = tab_key(token)
     cookie = Cookie(

@@ -66,9 +66,11 @@ def test_events_are_typed(document):
 
 
 def test_join_is_a_redirect(document):
-    """GET /join/{token} is a 303 with Location and Set-Cookie, or our JSON error: 404, or 400 for the admin token."""
+    """GET /join/{token} is a 303 with Location and Set-Cookie, or our JSON error (an HTML page to a browser): 404, or 400
+    for the admin token."""
     responses = document["paths"]["/join/{token}"]["get"]["responses"]
     assert sorted(responses) == ["303", "400", "404"]
-    assert responses["400"]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    refused = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}, "text/html": {"schema": {"type": "string"}}}
+    assert responses["400"]["content"] == refused
     assert sorted(responses["303"]["headers"]) == ["Location", "Set-Cookie"]
-    assert responses["404"]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    assert responses["404"]["content"] == refused

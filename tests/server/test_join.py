@@ -40,3 +40,16 @@ def test_join_with_an_unknown_token_is_our_json_404(server):
         "detail": "This join link is not valid (Liên kết tham gia không hợp lệ). Ask the session's admin for a new one."},
         "application/json")
     assert "set-cookie" not in r.headers
+
+
+def test_join_refusals_are_a_readable_page_to_a_browser(server):
+    """With Accept: text/html an unknown link is 404 and the admin token 400, each an HTML page in vi then en, no cookie."""
+    html = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    r = server.http.get("/join/not-a-real-token", headers=html)
+    assert (r.status_code, r.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert "<h1 id=\"vi-title\">Liên kết tham gia không hợp lệ</h1>" in r.text
+    assert "<h1 id=\"en-title\">This join link is not valid</h1>" in r.text
+    assert "set-cookie" not in r.headers
+    r = server.http.get(f"/join/{ADMIN}", headers=html)
+    assert (r.status_code, r.headers["content-type"]) == (400, "text/html; charset=utf-8")
+    assert "Đây là mã quản trị, không phải liên kết tham gia" in r.text and "This is the admin token, not a join link" in r.text
