@@ -92,8 +92,8 @@ function addItemForm(live) {
     s.agenda.people.map((p) => h("option", { value: p.id }, p.name)));
   const minutes = h("input", { id: "add-item-duration", type: "number", min: 1, max: 1440, value: 10 });
   const ballot = h("select", { id: "add-item-ballot" }, ["", "named", "secret", "hands"].map((b) =>
-    h("option", { value: b }, t(b ? `ballot.${b}` : "ballot.none"))));
-  const add = h("button", { type: "button", class: "btn btn-quiet", "data-key": "add-item" }, t("agenda.add"));
+    h("option", { value: b, "data-i18n": b ? `ballot.${b}` : "ballot.none" }, t(b ? `ballot.${b}` : "ballot.none"))));
+  const add = h("button", { type: "button", class: "btn btn-quiet", "data-key": "add-item", "data-i18n": "agenda.add" }, t("agenda.add"));
   add.addEventListener("click", async () => {
     const text = title.value.trim();
     if (!text) return title.focus();
@@ -105,12 +105,12 @@ function addItemForm(live) {
     if (ballot.value) item.poll = { ballot: ballot.value, rule: "simple" };
     if (await act(live, { type: "item.add", item }, add)) title.value = "";
   });
-  return h("details", { class: "add-item", "data-key": "add-item-form" }, h("summary", {}, t("agenda.add")),
+  return h("details", { class: "add-item", "data-key": "add-item-form" }, h("summary", { "data-i18n": "agenda.add" }, t("agenda.add")),
     h("div", { class: "stack" },
-      h("label", { for: "add-item-title" }, t("agenda.add.title")), title,
-      h("label", { for: "add-item-presenter" }, t("agenda.add.presenter")), presenter,
-      h("label", { for: "add-item-duration" }, t("agenda.add.duration")), minutes,
-      h("label", { for: "add-item-ballot" }, t("agenda.add.ballot")), ballot,
+      h("label", { for: "add-item-title", "data-i18n": "agenda.add.title" }, t("agenda.add.title")), title,
+      h("label", { for: "add-item-presenter", "data-i18n": "agenda.add.presenter" }, t("agenda.add.presenter")), presenter,
+      h("label", { for: "add-item-duration", "data-i18n": "agenda.add.duration" }, t("agenda.add.duration")), minutes,
+      h("label", { for: "add-item-ballot", "data-i18n": "agenda.add.ballot" }, t("agenda.add.ballot")), ballot,
       h("div", { class: "row" }, add)));
 }
 
@@ -122,7 +122,7 @@ function deputyForms(live) {
   const name = h("input", { type: "text", id: "deputy-name", maxlength: 2000 });
   const position = h("input", { type: "text", id: "deputy-position", maxlength: 500 });
   el.deputyLink = h("div", { id: "deputy-link" });
-  const assign = h("button", { type: "button", class: "btn btn-quiet", "data-key": "deputy-assign" }, t("deputy.assign"));
+  const assign = h("button", { type: "button", class: "btn btn-quiet", "data-key": "deputy-assign", "data-i18n": "deputy.assign" }, t("deputy.assign"));
   assign.addEventListener("click", async () => {
     const who = name.value.trim();
     if (!who) return name.focus();
@@ -137,19 +137,19 @@ function deputyForms(live) {
   });
   const from = h("select", { id: "proxy-from" }, voters.map((p) => h("option", { value: p.id }, p.name)));
   const to = h("select", { id: "proxy-to" }, voters.map((p) => h("option", { value: p.id }, p.name)));
-  const grant = h("button", { type: "button", class: "btn btn-quiet", "data-key": "proxy-grant" }, t("proxy.grant"));
+  const grant = h("button", { type: "button", class: "btn btn-quiet", "data-key": "proxy-grant", "data-i18n": "proxy.grant" }, t("proxy.grant"));
   grant.addEventListener("click", () => act(live, { type: "proxy.grant", from: from.value, to: to.value }, grant));
   return h("div", { class: "stack" },
-    h("details", { "data-key": "deputy-form" }, h("summary", {}, t("deputy.assign")),
+    h("details", { "data-key": "deputy-form" }, h("summary", { "data-i18n": "deputy.assign" }, t("deputy.assign")),
       h("div", { class: "stack" },
-        h("label", { for: "deputy-member" }, t("deputy.member")), member,
-        h("label", { for: "deputy-name" }, t("deputy.name")), name,
-        h("label", { for: "deputy-position" }, t("deputy.position")), position,
+        h("label", { for: "deputy-member", "data-i18n": "deputy.member" }, t("deputy.member")), member,
+        h("label", { for: "deputy-name", "data-i18n": "deputy.name" }, t("deputy.name")), name,
+        h("label", { for: "deputy-position", "data-i18n": "deputy.position" }, t("deputy.position")), position,
         h("div", { class: "row" }, assign), el.deputyLink)),
-    h("details", { "data-key": "proxy-form" }, h("summary", {}, t("proxy.grant")),
+    h("details", { "data-key": "proxy-form" }, h("summary", { "data-i18n": "proxy.grant" }, t("proxy.grant")),
       h("div", { class: "stack" },
-        h("label", { for: "proxy-from" }, t("proxy.from")), from,
-        h("label", { for: "proxy-to" }, t("proxy.to")), to,
+        h("label", { for: "proxy-from", "data-i18n": "proxy.from" }, t("proxy.from")), from,
+        h("label", { for: "proxy-to", "data-i18n": "proxy.to" }, t("proxy.to")), to,
         h("div", { class: "row" }, grant))));
 }
 

@@ -280,6 +280,7 @@ const STRINGS = {
     "timeline.empty": "Chưa có ai phát biểu.",
     "timeline.row": "{time} {name}",
     "conclusion.save": "Ghi kết luận cho nội dung này",
+    "conclusion.save.for": "Ghi kết luận cho nội dung này: {title}",
     "notes.for_item": "Ghi chép cho: {title}",
     "error.network": "Không gửi được: mất kết nối tới máy chủ. Hãy thử lại.",
     "error.prefix": "Không thực hiện được: {detail}",
@@ -559,6 +560,7 @@ const STRINGS = {
     "timeline.empty": "Nobody has spoken yet.",
     "timeline.row": "{time} {name}",
     "conclusion.save": "Record the conclusion of this item",
+    "conclusion.save.for": "Record the conclusion of this item: {title}",
     "notes.for_item": "Notes on: {title}",
     "error.network": "Not sent: the server cannot be reached. Try again.",
     "error.prefix": "Could not do that: {detail}",
@@ -610,9 +612,23 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
-/** Fill every `[data-i18n]` element under `root` (static text in the HTML files). */
+/**
+ * Refill, in the current language, every label built once (the HTML files' text, and the forms a page builds
+ * only once) under `root`: `data-i18n="key"` sets the text, with `data-i18n-params` (JSON) filling its {names};
+ * `data-i18n-aria-label`, `data-i18n-title` and `data-i18n-placeholder` set those attributes the same way.
+ * Without these a label made once with t() stayed in the language the page opened in.
+ */
 export function translateStatic(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  const params = (el) => (el.dataset.i18nParams ? JSON.parse(el.dataset.i18nParams) : {});
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n, params(el));
+  for (const attr of ["aria-label", "title", "placeholder"]) {
+    for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`), params(el)));
+  }
+}
+
+/** The attributes of a label built once that follows the language: `h("label", i18n("key", {...}), t("key", {...}))`. */
+export function i18n(key, params = null) {
+  return params ? { "data-i18n": key, "data-i18n-params": JSON.stringify(params) } : { "data-i18n": key };
 }
 
 export const LANGUAGES = Object.keys(STRINGS);

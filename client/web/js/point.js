@@ -42,7 +42,7 @@ function build(live) {
       h("label", { for: "speak-who", "data-i18n": "speakers.add.who" }, t("speakers.add.who")), el.who, el.ask);
     el.people = h("div", { id: "point-att" });
     el.renderPeople = attendanceList(el.people, { here, people: (st) => st.agenda.people.filter((p) => p.point === here) });
-    parts.push(h("div", { class: "controls grid grid-2", id: "controls", "aria-label": t("stage.controls") },
+    parts.push(h("div", { class: "controls grid grid-2", id: "controls", "aria-label": t("stage.controls"), "data-i18n-aria-label": "stage.controls" },
       h("section", { class: "panel", "aria-labelledby": "people-h" },
         h("h2", { id: "people-h", "data-i18n": "attendance.here", tabindex: "-1" }, t("attendance.here")), el.people),
       h("section", { class: "panel", "aria-labelledby": "speak-h" },

@@ -7,7 +7,7 @@
 // first; the text is sent when typing stops, on blur, on Save (or Ctrl+S / Ctrl+Enter), and
 // again after a reconnect if it was not yet saved. "New note" starts another note.
 
-import { t } from "./i18n.js";
+import { i18n, t } from "./i18n.js";
 import { absentWithoutReason, itemsInOrder, notesOf } from "./state.js";
 import { withTab } from "./live.js";
 import { act, boot, clock, command, h, labelledCountdown, itemTitle, replace, requestLabel, showError } from "./ui.js";
@@ -177,11 +177,12 @@ function build(live) {
       const value = conclusion.value.trim();
       if (!value) return conclusion.focus();
       if (await act(live, { type: "conclusion.record", item: item.id, text: value }, e.currentTarget)) conclusion.value = "";
-    } }, t("conclusion.add"));
+    }, "data-i18n": "conclusion.add" }, t("conclusion.add"));
     // Folded away until needed: open for the item in progress, a click away for the others.
     ed.conclusionForm = h("details", { class: "conclusion-form" },
       h("summary", { "data-i18n": "conclusion.save" }, t("conclusion.save")),
-      h("div", { class: "stack" }, h("label", { for: conclusion.id, class: "sr-only" }, `${t("conclusion.save")}: ${item.title}`),
+      h("div", { class: "stack" }, h("label", { for: conclusion.id, class: "sr-only", ...i18n("conclusion.save.for", { title: item.title }) },
+        t("conclusion.save.for", { title: item.title })),
         conclusion, h("div", { class: "row" }, record)));
     ed.li = h("li", { "data-item": item.id },
       h("div", { class: "item-head" }, h("h3", { class: "item-title" }, h("span", { class: "item-no" }, `${i + 1}.`), item.title), ed.meta),
