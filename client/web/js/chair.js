@@ -4,7 +4,7 @@ import { ordinal, t } from "./i18n.js";
 import { entitled, itemsInOrder, latestPoll, person, queueOf, requestsOf, unmarked } from "./state.js";
 import { act, boot, clock, h, labelledCountdown, pointName, replace, requestLabel } from "./ui.js";
 import { attendanceList } from "./attendance.js";
-import { CHOICES, currentItemView, draftLink, floorView, pollView } from "./views.js";
+import { CHOICES, currentItemView, itemStatusTag, draftLink, floorView, pollView } from "./views.js";
 import { onStatus, renderVote, voteBox } from "./vote.js";
 
 const el = {};
@@ -229,7 +229,7 @@ function renderItem(live, item) {
   parts.li.classList.toggle("is-active", st.status === "active");
   const times = st.started_at ? `${clock(st.started_at)}${st.ended_at ? ` – ${clock(st.ended_at)}` : ""}` : "";
   replace(parts.meta,
-    h("span", { class: `tag tag-${st.status}` }, t(`item.${st.status}`)),
+    itemStatusTag(s, st),
     st.added ? h("span", { class: "tag" }, t("item.added")) : null,
     st.status === "deferred" ? h("span", { class: "muted deferral" }, t("item.deferred.reason", { reason: st.reason })) : null,
     h("span", { class: "muted" }, t("item.minutes", { n: item.duration_min })),

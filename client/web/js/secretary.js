@@ -12,7 +12,7 @@ import { absentWithoutReason, itemsInOrder, notesOf } from "./state.js";
 import { withTab } from "./live.js";
 import { act, boot, clock, command, h, labelledCountdown, itemTitle, replace, requestLabel, showError } from "./ui.js";
 import { signatureBlock } from "./signatures.js";
-import { pollResult } from "./views.js";
+import { itemStatusTag, pollResult } from "./views.js";
 
 const DEBOUNCE = 1200; // ms after the last keystroke
 
@@ -271,7 +271,7 @@ function render(live, events) {
     const st = s.items[item.id];
     ed.li.classList.toggle("is-active", st.status === "active");
     replace(ed.meta,
-      h("span", { class: `tag tag-${st.status}` }, t(`item.${st.status}`)),
+      itemStatusTag(s, st),
       st.started_at ? h("span", { class: "muted" }, clock(st.started_at) + (st.ended_at ? ` – ${clock(st.ended_at)}` : "")) : null,
       st.status === "active" && st.ends_at ? labelledCountdown(st.ends_at) : null);
     replace(ed.polls, Object.values(s.polls).filter((p) => p.item === item.id && p.status === "closed").map((p) => pollResult(s, p)));

@@ -9,6 +9,15 @@ const CHOICES = ["yes", "no", "abstain"];
 
 export { CHOICES };
 
+/**
+ * An item's status tag: after the session closed, an item never started (nor deferred) reads "not taken up",
+ * as the minutes say, not "pending" as if it could still come.
+ */
+export function itemStatusTag(s, st) {
+  const status = st.status === "pending" && s.status === "closed" ? "not_taken" : st.status;
+  return h("span", { class: `tag tag-${status}` }, t(`item.${status}`));
+}
+
 /** Which ballot `poll` is on its item: 1 for the first, 2 for a repeat, … */
 export function ballotNo(state, poll) {
   const ofItem = Object.values(state.polls).filter((p) => p.item === poll.item)
