@@ -95,7 +95,7 @@ class PollResult(msgspec.Struct):
 
 
 class ItemMinutes(msgspec.Struct):
-    number: int  # 1-based
+    number: int  # its place (1-based) in the agenda as it stands at the close, as the screens number it
     title: str
     presenter: Person | None = None
     started_at: dt.datetime | None = None

@@ -94,12 +94,15 @@ def minutes_doc(state: SessionState, draft: bool) -> m.MinutesDoc:
             polls_by_item.setdefault(p.item, []).append(p)
     numbers = ballot_numbers(state)
     items = []
-    # In the order the items were actually taken; then the ones not taken (deferred, or never reached).
-    for number, item_id in enumerate(taken_order(state), start=1):
+    # In the order the items were actually taken; then the ones not taken (deferred, or never reached). Each keeps
+    # its agenda number (its place in the agenda as it stands, added items included), the number the screens
+    # showed ("Nội dung 2/5"), so the minutes, the agenda and the screens name an item alike.
+    agenda_number = {item_id: n for n, item_id in enumerate(state.order, start=1)}
+    for item_id in taken_order(state):
         item, live = state.item(item_id), state.items[item_id]
         items.append(
             m.ItemMinutes(
-                number=number, title=item.title, presenter=people.get(item.presenter or ""),
+                number=agenda_number[item_id], title=item.title, presenter=people.get(item.presenter or ""),
                 added=live.added, deferred=live.status.value == "deferred", deferral_reason=live.reason,
                 # Only a closed session can say an item was never reached; before that it may still be.
                 not_taken_up=state.closed_at is not None and live.status.value == "pending"
