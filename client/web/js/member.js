@@ -1,10 +1,10 @@
 // The member's page, phone first: check in, ask for the floor, read the draft, vote (vote.js).
 
 import { t } from "./i18n.js";
-import { person, point, queueOf, requestsOf } from "./state.js";
-import { act, boot, h, replace } from "./ui.js";
+import { currentPoll, person, point, queueOf, requestsOf } from "./state.js";
+import { act, boot, clock, day, h, replace } from "./ui.js";
 import { currentItemView, draftLink, floorView, speechClock } from "./views.js";
-import { onStatus, renderVote, voteBox } from "./vote.js";
+import { onStatus, renderVote, resultsView, voteBox } from "./vote.js";
 
 const el = {};
 
@@ -22,19 +22,42 @@ function build() {
   el.now = h("div");
   el.speak = h("div");
   el.vote = h("div");
+  el.closed = h("div");
+  el.results = h("div");
   voteBox(el.vote, { checkin: "#checkin" });
   document.getElementById("main").append(h("div", { class: "member stack" },
+    panel("closed", "stage.closed", el.closed),
     panel("vote", "poll", el.vote),
+    panel("results", "stage.summary", el.results),
     panel("checkin", "attendance", el.checkin),
     panel("now", "item.active", el.now),
     panel("speak", "speakers", el.speak)));
 }
 
 function render(live) {
+  const s = live.state;
+  const closed = s.status === "closed";
   renderVote(live);
+  // A closed poll's result (and the member's receipt) is in the results panel, under the ballot it replaces.
+  if (currentPoll(s)?.status !== "open") el.vote.closest("section").hidden = true;
+  const results = resultsView(live);
+  replace(el.results, results);
+  el.results.closest("section").hidden = !results;
   renderCheckin(live);
-  replace(el.now, currentItemView(live.state, { headingLevel: "h3" }), draftLink(live, live.state.active_item), floorView(live.state));
-  renderSpeak(live);
+  // After the close: when it was held, then the results (as the projector shows); nothing to ask for any more.
+  el.closed.closest("section").hidden = !closed;
+  if (closed) {
+    replace(el.closed, h("p", { class: "big session-when" },
+      [s.opened_at ? clock(s.opened_at) : null, s.closed_at ? clock(s.closed_at) : null].filter(Boolean).join(" – "),
+      s.closed_at ? `, ${day(s.closed_at)}` : ""),
+    results ? null : h("p", { class: "muted" }, t("stage.no_polls")));
+  }
+  el.now.closest("section").hidden = closed;
+  el.speak.closest("section").hidden = closed;
+  if (!closed) {
+    replace(el.now, currentItemView(s, { headingLevel: "h3" }), draftLink(live, s.active_item), floorView(s));
+    renderSpeak(live);
+  }
 }
 
 function renderCheckin(live) {

@@ -192,6 +192,8 @@ function renderSpeak(live) {
     ? requestsOf(s, s.active_item).filter((r) => r.point === here && (r.status === "queued" || r.status === "speaking"))
     : [];
   el.askForm.hidden = !(s.status === "open" && s.active_item);
+  // Closed: no floor to ask for any more, so the panel goes (its "only while an item runs" would mislead).
+  el.speak.closest("section").hidden = s.status === "closed";
   replace(el.speak,
     !s.active_item || s.status !== "open" ? h("p", { class: "muted" }, t("speak.need_item")) : null,
     mine.length ? h("ul", { class: "people" }, mine.map((r) => h("li", {},

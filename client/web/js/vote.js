@@ -50,12 +50,18 @@ function voteKey(live, poll, member = live.me.person) {
   return member === live.me.person ? base : `${base}:for:${member}`;
 }
 
-/** Once a poll is closed its result is the record: no device keeps a choice for it. */
+/** Once a poll is closed its result is the record: no device keeps a choice for it. The receipt stays (without
+ *  the choice) so the member can still read it and check it against the published receipts after the close. */
 function forgetClosed(live) {
   for (const poll of Object.values(live.state.polls)) {
     if (poll.status === "closed") {
       for (const member of [live.me.person, ...ballots(live)]) {
-        try { localStorage.removeItem(voteKey(live, poll.id, member)); } catch { /* storage disabled */ }
+        const local = stored(live, poll.id, member);
+        if (!local || (!local.choice && local.receipt)) continue;
+        try {
+          if (local.receipt) localStorage.setItem(voteKey(live, poll.id, member), JSON.stringify({ choice: null, receipt: local.receipt }));
+          else localStorage.removeItem(voteKey(live, poll.id, member));
+        } catch { /* storage disabled */ }
       }
     }
   }
@@ -77,10 +83,10 @@ function myVote(live, poll, member) {
   return { voted, choice, receipt: local?.receipt || null, unsent: !!local && !local.receipt && !voted };
 }
 
-function myVoteView(live, poll, member) {
+function myVoteView(live, poll, member, suffix = "") {
   const mine = myVote(live, poll, member);
   if (!mine.voted) return null;
-  return h("div", { class: "my-vote", id: member === live.me.person ? "my-vote" : `vote-for-${member}` },
+  return h("div", { class: "my-vote", id: (member === live.me.person ? "my-vote" : `vote-for-${member}`) + suffix },
     h("p", { class: "big" }, mine.choice ? t("vote.done", { choice: t(`choice.${mine.choice}`) }) : t("vote.done.secret")),
     mine.receipt ? h("p", { class: "receipt" }, t("vote.receipt", { receipt: mine.receipt })) : null);
 }
@@ -181,4 +187,18 @@ export function onStatus(live) {
     const local = stored(live, poll.id, member);
     if (local && !local.receipt && local.choice) sendVote(live, poll.id, member, local.choice);
   }
+}
+
+/** Every closed poll in the order held, each with its result and this page's own ballots (choice where the log
+ *  has it, the receipt this device keeps): what a member checks after the poll, the item or the session closed. */
+export function resultsView(live) {
+  const s = live.state;
+  const polls = Object.values(s.polls).filter((p) => p.status === "closed")
+    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  if (!polls.length) return null;
+  forgetClosed(live);
+  const members = ballots(live);
+  return h("ul", { class: "results stack" }, polls.map((poll) => h("li", { "data-poll": poll.id },
+    pollResult(s, poll),
+    members.map((m) => [forWhom(live, m), myVoteView(live, poll, m, `-${poll.id}`) || h("p", { class: "muted" }, t("vote.missed"))]))));
 }
