@@ -9,6 +9,7 @@ into one line that says what to fix, and returns the exit code instead of raisin
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,54 @@ def setting_option(name: str, **overrides):
 def _fail(message: str, code: int = 2) -> int:
     click.echo(f"phienhop: {message}", err=True)
     return code
+
+
+ADMIN_TOKEN_ENV = BY_NAME["admin_token"].env
+NO_ADMIN_TOKEN = (f"the admin token is needed: set ${ADMIN_TOKEN_ENV} to the server's admin token "
+                  "(printed once at its first start)")
+ADMIN_TOKEN_FLAG = (f"--admin-token is not taken (a flag shows in `ps` to everyone on the machine): "
+                    f"set ${ADMIN_TOKEN_ENV} instead")
+
+
+def _admin_token(flag_value: str | None) -> tuple[str, str]:
+    """The admin token from the environment, or ("", what to say): never from a flag, as `serve` reads it."""
+    if flag_value is not None:
+        return "", ADMIN_TOKEN_FLAG
+    token = os.environ.get(ADMIN_TOKEN_ENV, "")
+    return (token, "") if token else ("", NO_ADMIN_TOKEN)
+
+
+# The old flag, kept hidden so that giving it says what to do instead of "No such option".
+_refuse_admin_token_flag = click.option("--admin-token", "admin_token_flag", hidden=True, default=None, expose_value=True)
+
+
+def _refusal(response, base: str) -> str:
+    """The server's refusal in plain words: its ``detail`` (not the raw JSON), and what to do about a 401."""
+    try:
+        body = response.json()
+        detail = body["detail"] if isinstance(body, dict) and isinstance(body.get("detail"), str) else None
+    except ValueError:
+        detail = None
+    detail = detail or response.text.strip() or response.reason_phrase
+    message = f"the server at {base} refused ({response.status_code}): {detail}"
+    if response.status_code == 401:
+        message += f"; check that ${ADMIN_TOKEN_ENV} is this server's admin token"
+    return message
+
+
+ROTATABLE = ("chair", "secretary", "public")  # one link each: no ID
+WITH_ID = ("person", "point")  # one link per person or point: ROLE:ID
+
+
+def _rotate_target(target: str) -> tuple[str, str] | str:
+    """``ROLE[:ID]`` as (role, id); or what is wrong with it, in words."""
+    role, colon, subject = target.partition(":")
+    choices = "chair, secretary, public, person:ID or point:ID"
+    if role in ROTATABLE:
+        return (role, "") if not colon else f"--rotate '{target}': the {role} link has no ID; give --rotate {role}"
+    if role in WITH_ID:
+        return (role, subject) if subject else f"--rotate '{target}': say which {role}: --rotate {role}:ID"
+    return f"--rotate '{target}': not a link to replace; give {choices}"
 
 
 @click.group(context_settings=CONTEXT)
@@ -150,9 +199,12 @@ def edge(primary, redis_url, host, port, public_url, follower_backlog, log_level
 @click.argument("agenda_file", metavar="AGENDA", type=click.Path(dir_okay=False))
 @click.option("--server", default="http://127.0.0.1:8000", show_default=True, envvar="PHIENHOP_SERVER", show_envvar=True,
               help="base URL of the running server")
-@setting_option("admin_token", help="the server's admin token", default="", show_default=False)
-def create(agenda_file, server, admin_token) -> int:
-    """Create a session from AGENDA (drafts read beside it) on a running server; print its links once."""
+@_refuse_admin_token_flag
+def create(agenda_file, server, admin_token_flag) -> int:
+    """Create a session from AGENDA (drafts read beside it) on a running server; print its links once.
+
+    The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
+    """
     import httpx
 
     from .agendas import load_agenda_file
@@ -162,15 +214,16 @@ def create(agenda_file, server, admin_token) -> int:
         agenda, _ = load_agenda_file(agenda_file)
     except AgendaError as exc:
         return _fail(f"{agenda_file}: {exc}")
-    if not admin_token:
-        return _fail("the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN")
+    admin_token, problem = _admin_token(admin_token_flag)
+    if problem:
+        return _fail(problem)
     base = server.rstrip("/")
     response = httpx.post(
         f"{base}/api/sessions", content=msgspec.json.encode(agenda),
         headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}, timeout=30,
     )
     if response.status_code != 201:
-        return _fail(f"the server refused ({response.status_code}): {response.text}", 1)
+        return _fail(_refusal(response, base), 1)
     from .links import format_links, link_rows, write_links_csv
     from .tokens import SessionTokens
 
@@ -185,7 +238,7 @@ def create(agenda_file, server, admin_token) -> int:
 @click.argument("session")
 @click.option("--server", default="http://127.0.0.1:8000", show_default=True, envvar="PHIENHOP_SERVER", show_envvar=True,
               help="base URL of the running server")
-@setting_option("admin_token", help="the server's admin token", default="", show_default=False)
+@_refuse_admin_token_flag
 @click.option("--rotate", "target", metavar="ROLE[:ID]", default=None,
               help="replace one link: chair, secretary, public, person:ID or point:ID (the old one stops working)")
 @click.option("--all", "everything", is_flag=True, help="replace every link of the session (all old links stop working)")
@@ -193,12 +246,13 @@ def create(agenda_file, server, admin_token) -> int:
               help="CSV to write (role, name, point, link; mode 0600) [default with --all: links-SESSION.csv]")
 @click.option("--cards", type=click.Path(dir_okay=False), default=None,
               help="PDF of printable invitation cards (name, position, point, QR code of the link)")
-def links(session, server, admin_token, target, everything, csv_file, cards) -> int:
+def links(session, server, admin_token_flag, target, everything, csv_file, cards) -> int:
     """Issue new join links for SESSION through the server's admin API.
 
     Only the tokens' hashes are stored, so an old link can never be shown again: this replaces
     one (--rotate) or all (--all) of them, revoking the old, and writes the new ones to a CSV only
     you can read and, with --cards, to a PDF of invitation cards to print and hand out.
+    The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
     """
     import httpx
 
@@ -206,24 +260,28 @@ def links(session, server, admin_token, target, everything, csv_file, cards) -> 
     from .links import cards_pdf, link_rows, write_links_csv, write_private
     from .tokens import SessionTokens
 
-    if not admin_token:
-        return _fail("the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN")
     if bool(target) == everything:
         return _fail("say which links to replace: --rotate ROLE[:ID] (chair, secretary, public, person:ID, point:ID) or --all")
-    role, _, subject = (target or "all").partition(":")
+    chosen = _rotate_target(target) if target else ("all", "")
+    if isinstance(chosen, str):
+        return _fail(chosen)
+    role, subject = chosen
+    admin_token, problem = _admin_token(admin_token_flag)
+    if problem:
+        return _fail(problem)
     base = server.rstrip("/")
     headers = {"Authorization": f"Bearer {admin_token}"}
     try:
         snap = httpx.get(f"{base}/api/sessions/{session}", headers=headers, timeout=30)
         if snap.status_code != 200:
-            return _fail(f"the server refused ({snap.status_code}): {snap.text}", 1)
+            return _fail(_refusal(snap, base), 1)
         agenda = msgspec.convert(snap.json()["state"]["agenda"], Agenda)
         r = httpx.post(f"{base}/api/sessions/{session}/tokens/rotate", headers=headers, timeout=30,
                        json={"role": role, "subject": subject or None})
     except httpx.HTTPError as exc:
         return _fail(f"cannot reach {base}: {exc}; is the server running? (--server or $PHIENHOP_SERVER)", 1)
     if r.status_code != 200:
-        return _fail(f"the server refused ({r.status_code}): {r.text}", 1)
+        return _fail(_refusal(r, base), 1)
     body = r.json()
     if everything:
         rows = link_rows(base, agenda, msgspec.convert(body["tokens"], SessionTokens))
@@ -265,7 +323,7 @@ def follow(link, plain, lang) -> int:
 
 @cli.command(short_help="write a session's minutes PDF from the database, offline")
 @click.argument("session")
-@setting_option("db")
+@setting_option("db", help="SQLite file of the event log to read the session from (it must exist)")
 @click.option("-o", "--output", default="bien-ban.pdf", show_default=True, type=click.Path(dir_okay=False),
               help="where to write the PDF")
 def minutes(session, db, output) -> int:
@@ -284,7 +342,7 @@ def minutes(session, db, output) -> int:
 @cli.command(short_help="write an export (attendance, votes, speakers as CSV/XLSX; the log) from the database")
 @click.argument("session")
 @click.argument("what", metavar="WHAT")
-@setting_option("db")
+@setting_option("db", help="SQLite file of the event log to read the session from (it must exist)")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="where to write it (default: WHAT with the session id, e.g. votes-SESSION.xlsx)")
 def export(session, what, db, output) -> int:
@@ -308,7 +366,8 @@ def export(session, what, db, output) -> int:
 
 @cli.command(short_help="re-compute a session's hash chain and check the stored minutes, or check a final PDF")
 @click.argument("session", required=False)
-@setting_option("db")
+@setting_option("db", help="SQLite file of the event log to check (it must exist); with --pdf, used only when given "
+                           "(the file is then checked against it)")
 @click.option("--pdf", "pdf", type=click.Path(dir_okay=False), default=None,
               help="check this final minutes PDF from the file alone (with --db, against the database too)")
 @setting_option("trust")
@@ -378,7 +437,7 @@ def _verify_pdf(path: str, db: str | None, trust: str, lang: str | None) -> int:
 
 @cli.command(short_help="copy a database (while the server runs) and verify the copy")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@setting_option("db")
+@setting_option("db", help="SQLite file of the event log to copy (it must exist; the server may be running on it)")
 @click.option("--keys", "keys_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="also copy the poll-key file here (not beside OUT: keep the two apart)")
 def backup(out, db, keys_out) -> int:
@@ -398,7 +457,7 @@ def backup(out, db, keys_out) -> int:
 
 @cli.command(short_help="put a backup in place as a database, after verifying it")
 @click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
-@setting_option("db")
+@setting_option("db", help="where to put the restored database (it must not exist: restore never overwrites)")
 @click.option("--keys", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="the poll-key file copy made with `backup --keys` (restored as DB.keys)")
 def restore(backup_file, db, keys) -> int:

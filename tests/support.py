@@ -19,6 +19,12 @@ REFERENCE = ROOT / "agendas" / "uy-ban-chuyen-doi-so-2021-11-30.toml"
 ADMIN = "test-admin-token"
 
 
+def admin_env() -> dict:
+    """The environment of a CLI child process that talks to a test server as its admin: the admin token is read
+    from $PHIENHOP_ADMIN_TOKEN only (never a flag)."""
+    return {**os.environ, "PHIENHOP_ADMIN_TOKEN": ADMIN}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

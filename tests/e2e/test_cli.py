@@ -1,19 +1,37 @@
-"""The CLI's create command against a real server."""
+"""The CLI's create command against a real server; the admin token from the environment only; --db's help."""
 
 import csv
+import os
 import re
 import stat
 import subprocess
 import sys
 
-from ..support import ADMIN, REFERENCE, ROOT
+import pytest
+
+from ..support import ADMIN, REFERENCE, ROOT, admin_env
+
+NO_TOKEN = ("phienhop: the admin token is needed: set $PHIENHOP_ADMIN_TOKEN to the server's admin token "
+            "(printed once at its first start)\n")
+TOKEN_FLAG = ("phienhop: --admin-token is not taken (a flag shows in `ps` to everyone on the machine): "
+              "set $PHIENHOP_ADMIN_TOKEN instead\n")
+
+
+def phienhop(*args: str, env: dict | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
+    """``phienhop ARGS`` in a child process, as an operator runs it."""
+    return subprocess.run([sys.executable, "-m", "phienhop.server.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def without_token() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "PHIENHOP_ADMIN_TOKEN"}
 
 
 def test_create_posts_the_reference_agenda_and_prints_every_link_once(server, tmp_path):
     """`phienhop create AGENDA --server URL` prints 3 role links, 85 points, 89 people, the 3 role links again, and writes them all to a 0600 CSV."""
     done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "create", str(REFERENCE), "--server", server.base, "--admin-token", ADMIN],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "phienhop.server.cli", "create", str(REFERENCE), "--server", server.base],
+        cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
     session = re.search(r"^Session (\w+): Phiên họp thứ nhất Ủy ban Quốc gia về chuyển đổi số$", done.stdout, re.M)
@@ -32,11 +50,44 @@ def test_create_posts_the_reference_agenda_and_prints_every_link_once(server, tm
     assert rows[1][:3] == ["chair", "Phạm Minh Chính", "Điểm cầu Trụ sở Chính phủ"]
 
 
-def test_create_without_the_admin_token_says_what_is_needed(server):
-    """Without a token the command exits 2 and names the option and the variable."""
-    done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "create", str(REFERENCE), "--server", server.base],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 2
-    assert done.stderr.strip() == "phienhop: the admin token is needed: --admin-token or $PHIENHOP_ADMIN_TOKEN"
+def test_create_without_the_admin_token_says_what_to_set(server):
+    """Without $PHIENHOP_ADMIN_TOKEN the command exits 2 and names the variable to set."""
+    done = phienhop("create", str(REFERENCE), "--server", server.base, env=without_token())
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", NO_TOKEN)
+
+
+@pytest.mark.parametrize("command", [["create", str(REFERENCE)], ["links", "abc", "--all"]])
+def test_the_admin_token_is_never_taken_as_a_flag(server, command):
+    """`--admin-token T` (which `ps` shows to everyone) is refused with exit 2, saying to set the variable instead,
+    even when the variable is set too."""
+    done = phienhop(*command, "--server", server.base, "--admin-token", ADMIN, env=admin_env())
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", TOKEN_FLAG)
+
+
+def test_create_with_a_wrong_token_prints_the_servers_words(server):
+    """A token the server does not know: exit 1 and one line with the server's detail, not its raw JSON."""
+    done = phienhop("create", str(REFERENCE), "--server", server.base, env={**without_token(), "PHIENHOP_ADMIN_TOKEN": "sai"})
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"phienhop: the server at {server.base} refused (401): unknown token: check the link or ask "
+                           "the admin for a new one; check that $PHIENHOP_ADMIN_TOKEN is this server's admin token\n")
+
+
+DB_HELP = {
+    "serve": "SQLite file of the event log (created if missing)",
+    "minutes": "SQLite file of the event log to read the session from (it must exist)",
+    "export": "SQLite file of the event log to read the session from (it must exist)",
+    "verify": "SQLite file of the event log to check (it must exist); with --pdf, used only when given (the file is "
+              "then checked against it)",
+    "backup": "SQLite file of the event log to copy (it must exist; the server may be running on it)",
+    "restore": "where to put the restored database (it must not exist: restore never overwrites)",
+}
+
+
+@pytest.mark.parametrize("command", DB_HELP)
+def test_each_commands_db_help_says_what_it_does_there(command):
+    """`--db`'s help is the command's own: only `serve` creates a missing database; `restore` needs it missing."""
+    done = phienhop(command, "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert f"--db FILE {DB_HELP[command]} [env var: PHIENHOP_DB; default: var/phienhop.db]" in text
+    assert ("created if missing" in text) is (command == "serve")

@@ -8,7 +8,9 @@ import stat
 import subprocess
 import sys
 
-from ..support import ADMIN, ROOT, require_tool, small_agenda
+import pytest
+
+from ..support import ADMIN, ROOT, admin_env, require_tool, small_agenda
 
 
 def me(srv, token: str) -> int:
@@ -49,9 +51,9 @@ def test_links_cli_rotates_all_and_writes_csv_and_cards(srv, tmp_path):
     session = srv.create(small_agenda())
     cards = tmp_path / "the.pdf"
     done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base,
          "--all", "--cards", str(cards)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     written = tmp_path / f"links-{session.id}.csv"
@@ -81,9 +83,9 @@ def test_links_cli_rotates_one(srv, tmp_path):
     """`phienhop links --rotate point:tra-vinh` prints the point's new link; its old link is 401, the new one the point."""
     session = srv.create(small_agenda())
     done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base,
          "--rotate", "point:tra-vinh"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
@@ -98,13 +100,52 @@ def test_links_cli_needs_a_choice(srv, tmp_path):
     """Without --rotate or --all nothing is replaced and the command says what to pass."""
     session = srv.create(small_agenda())
     done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base],
+        cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == ("phienhop: say which links to replace: --rotate ROLE[:ID] "
                                    "(chair, secretary, public, person:ID, point:ID) or --all")
     assert me(srv, session.chair) == 200
+
+
+CHOICES = "chair, secretary, public, person:ID or point:ID"
+
+
+@pytest.mark.parametrize("target, message", [
+    ("bogus", f"--rotate 'bogus': not a link to replace; give {CHOICES}"),
+    ("chairs", f"--rotate 'chairs': not a link to replace; give {CHOICES}"),
+    ("person", "--rotate 'person': say which person: --rotate person:ID"),
+    ("point:", "--rotate 'point:': say which point: --rotate point:ID"),
+    ("chair:tv-1", "--rotate 'chair:tv-1': the chair link has no ID; give --rotate chair"),
+])
+def test_links_cli_checks_role_and_id_before_asking_the_server(srv, tmp_path, target, message):
+    """A --rotate value that names no link is a usage error (exit 2, one line saying what to give); no link changes."""
+    session = srv.create(small_agenda())
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--rotate", target],
+        cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"phienhop: {message}\n")
+    assert me(srv, session.chair) == 200 and me(srv, session.person("tv-1")) == 200
+
+
+@pytest.mark.parametrize("target, token, session_id, message", [
+    ("person:ai-do", ADMIN, None, "refused (404): no person 'ai-do' in this session"),
+    ("point:khong-co", ADMIN, None, "refused (404): no point 'khong-co' in this session"),
+    ("chair", ADMIN, "khong-co", "refused (404): no session 'khong-co'"),
+    ("chair", "sai", None, "refused (401): unknown token: check the link or ask the admin for a new one; check that "
+                           "$PHIENHOP_ADMIN_TOKEN is this server's admin token"),
+])
+def test_links_cli_prints_the_servers_refusal_in_words(srv, tmp_path, target, token, session_id, message):
+    """A refusal by the server is exit 1 and one line with its detail (not the raw JSON); no link changes."""
+    session = srv.create(small_agenda())
+    done = subprocess.run(
+        [sys.executable, "-m", "phienhop.server.cli", "links", session_id or session.id, "--server", srv.base,
+         "--rotate", target], cwd=tmp_path, env={**admin_env(), "PHIENHOP_ADMIN_TOKEN": token},
+        capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"phienhop: the server at {srv.base} {message}\n")
+    assert me(srv, session.chair) == 200
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_rotated_links_open_live_stream_is_closed_4401_on_the_primary(srv, tmp_path):
@@ -120,8 +161,8 @@ def test_a_rotated_links_open_live_stream_is_closed_4401_on_the_primary(srv, tmp
     try:
         point.until(2)  # its own point.online
         done = subprocess.run(
-            [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
-             "--rotate", "point:tra-vinh"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+            [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base,
+             "--rotate", "point:tra-vinh"], cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert point.closed() == (4401, "this link was revoked: ask the admin for a new one")
         head = session.ok(session.chair, type="session.open")["seq"]
@@ -151,8 +192,8 @@ def test_every_invitation_card_of_the_reference_session_shows_its_footer_inside_
     session = srv.create()
     cards = tmp_path / "cards.pdf"
     done = subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base, "--admin-token", ADMIN,
-         "--all", "--cards", str(cards)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        [sys.executable, "-m", "phienhop.server.cli", "links", session.id, "--server", srv.base,
+         "--all", "--cards", str(cards)], cwd=tmp_path, env=admin_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"wrote {cards}: 177 invitation card(s)"  # 3 + 85 points + 89 people
     bbox = subprocess.run([require_tool("pdftotext"), "-bbox", str(cards), "-"], capture_output=True, text=True,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ADMIN, ROOT, Session, require_tool, small_agenda
+from tests.support import ADMIN, ROOT, Session, admin_env, require_tool, small_agenda
 
 
 def pdf_text(session: Session, tmp_path: Path, mode: str = "-layout") -> str:
@@ -205,8 +205,8 @@ def test_a_json_agenda_with_a_byte_order_mark_is_created_by_post(srv):
 
 def create_cli(srv, agenda: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "phienhop.server.cli", "create", str(agenda), "--server", srv.base, "--admin-token", ADMIN],
-        cwd=agenda.parent, capture_output=True, text=True, timeout=60,  # the links CSV is written here
+        [sys.executable, "-m", "phienhop.server.cli", "create", str(agenda), "--server", srv.base],
+        cwd=agenda.parent, env=admin_env(), capture_output=True, text=True, timeout=60,  # the links CSV is written here
     )
 
 
