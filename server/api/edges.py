@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath
 from ..auth import admin_only
 from ..engine import Engine
 from ..live import Presence
+from .sessions import strict_body
 
 PRESENCE_TTL_MAX = 120.0  # seconds an edge's report may stand without being renewed, at most
 
@@ -41,7 +42,7 @@ async def grants(session_id: FromPath[str], engine: NamedDependency[Engine]) -> 
     return SessionGrants(seq=state.seq, epoch=engine.epochs.get(session_id, ""), grants=mine)
 
 
-@post("/api/edges/presence", guards=[admin_only], status_code=200)
+@post("/api/edges/presence", guards=[admin_only], status_code=200, before_request=strict_body(EdgePresence))
 async def presence(data: Annotated[EdgePresence, Body()], presence: NamedDependency[Presence],
                    engine: NamedDependency[Engine]) -> dict:
     """An edge's points held open: the primary, the one writer of point.online/offline, counts them with its own."""

@@ -186,19 +186,16 @@ async def check_json_body(request: Request) -> None:
                         detail=f"invalid command: Number out of range - at `{jsoncheck.dollar_path(path)}`")
 
 
-_STRICT = msgspec.json.Decoder(AnyCommand)  # strict: "60" is not an int, "true" not a bool
-
-
-def check_strict_types(body: bytes) -> None:
-    """Refuse a command whose field is given as the wrong JSON type but that Litestar would coerce (it converts
-    the decoded body with ``strict=False``: ``"limit_s": "60"`` would grant 60 s, ``"point_of_order": "true"``
-    would be a point of order). 400 command.invalid naming the field, in the words of every other type error.
-    Other faults (missing fields, unknown types, bad JSON) are left to the route's own decoding and its words."""
+def refuse_coerced(body: bytes, decoder: msgspec.json.Decoder, type_: Any) -> None:
+    """Refuse a JSON body whose field is given as the wrong JSON type but that Litestar would coerce (it converts
+    the decoded body with ``strict=False``: ``"limit_s": "60"`` would grant 60 s, ``"point_of_order": 1`` would be a
+    point of order). 400 command.invalid naming the field, in the words of every other type error. Other faults
+    (missing fields, unknown types, bad JSON) are left to the route's own decoding and its words."""
     try:
-        _STRICT.decode(body)
+        decoder.decode(body)
     except msgspec.ValidationError as exc:
         try:
-            msgspec.json.decode(body, type=AnyCommand, strict=False)
+            msgspec.json.decode(body, type=type_, strict=False)
         except (msgspec.ValidationError, msgspec.DecodeError):
             return  # wrong whatever the types: the route's decoding answers, as before
         message, _, where = str(exc).partition(" - at ")
@@ -206,6 +203,24 @@ def check_strict_types(body: bytes) -> None:
                             detail=f"invalid command: {message} - at {where}") from None
     except msgspec.DecodeError:
         return  # not JSON: the route's decoding says so
+
+
+_STRICT = msgspec.json.Decoder(AnyCommand)  # strict: "60" is not an int, 1 not a bool
+
+
+def check_strict_types(body: bytes) -> None:
+    """A command's fields as their JSON types only (see ``refuse_coerced``)."""
+    refuse_coerced(body, _STRICT, AnyCommand)
+
+
+def strict_body(type_: Any):
+    """A ``before_request`` hook for a route taking a JSON body of ``type_``: its fields as their JSON types only."""
+    decoder = msgspec.json.Decoder(type_)
+
+    async def check(request: Request) -> None:
+        refuse_coerced(await request.body(), decoder, type_)
+
+    return check
 
 
 def _depth(body: bytes) -> int:

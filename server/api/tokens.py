@@ -14,6 +14,7 @@ from ..domain.actor import Role
 from ..domain.errors import Invalid, NotFound
 from ..engine import Engine
 from ..tokens import SessionTokens
+from .sessions import strict_body
 
 
 class Rotate(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,7 +60,8 @@ def targets(agenda, role: str, subject: str | None) -> list[tuple[Role, str | No
     return [(Role(role), subject)]
 
 
-@post("/api/sessions/{session_id:str}/tokens/rotate", guards=[admin_only], status_code=200)
+@post("/api/sessions/{session_id:str}/tokens/rotate", guards=[admin_only], status_code=200,
+      before_request=strict_body(Rotate))
 async def rotate(
     session_id: FromPath[str], data: JSONBody[Rotate], request: Request, engine: NamedDependency[Engine]
 ) -> Rotated | RotatedAll:

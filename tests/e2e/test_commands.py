@@ -212,3 +212,13 @@ def test_json_agenda_numbers_are_strictly_typed(srv):
     r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": "Bearer test-admin-token"})
     assert (r.status_code, r.json()) == (422, {"error": "agenda.invalid", "path": "items[1].duration_min",
                                                "detail": "items[1].duration_min: Expected `int`, got `str`"})
+
+
+def test_the_edges_presence_report_is_strictly_typed(srv):
+    """An edge's presence report with ``ttl`` given as a string is 400 command.invalid naming it; as a number, 200."""
+    headers = {"Authorization": "Bearer test-admin-token"}
+    r = srv.http.post("/api/edges/presence", json={"edge": "e1", "held": {}, "ttl": "15"}, headers=headers)
+    assert (r.status_code, r.json()) == (400, {"error": "command.invalid",
+                                               "detail": "invalid command: Expected `float`, got `str` - at `$.ttl`"})
+    r = srv.http.post("/api/edges/presence", json={"edge": "e1", "held": {}, "ttl": 15}, headers=headers)
+    assert (r.status_code, r.json()) == (200, {"edge": "e1", "held": 0})
