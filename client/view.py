@@ -168,6 +168,7 @@ class View:
             self.status, self.opened_at = "open", _time(event["at"])
         elif kind == "session.closed":
             self.status, self.closed_at = "closed", _time(event["at"])
+            self.online = set()  # presence is tracked only while the session runs (server/domain/session.py)
             for person in event.get("absent") or []:  # never marked: recorded absent by the close
                 self.attendance[person] = "absent"
             for status in ("present", "online"):  # unmarked but acted in the session: recorded attending

@@ -83,3 +83,6 @@ def closed(state: SessionState, event: SessionClosed) -> None:
         state.attendance[person] = Mark(status=Status.PRESENT, at=event.at)
     for person in event.online:  # point None: their own point, as the minutes read it
         state.attendance[person] = Mark(status=Status.ONLINE, at=event.at)
+    # Presence is tracked only while the session runs: after the close no point.online/offline is recorded
+    # (presence_change), so a point still counted here would stay "connected" for ever once its screen is gone.
+    state.online_points.clear()

@@ -94,3 +94,26 @@ async def test_a_connection_cut_while_it_is_set_up_leaves_the_room_and_its_point
         assert (rcvd.code, rcvd.reason) == (4401, "this link was revoked: ask the admin for a new one")
     finally:
         srv.kill()
+
+
+async def test_a_closed_session_counts_no_point_connected(presence_server):
+    """A point connected through the close is not counted connected after it, in the server's state and in the view
+    `phienhop follow` prints (from a snapshot, and applying the close as an event), also once its screen disconnects."""
+    from phienhop.client.view import View
+
+    s = presence_server.create(small_agenda())
+    ws = await connect(s.live_url(token=s.point("tra-vinh")), open_timeout=10)
+    await until(lambda: len(_presence(s)) == 1, 10, "point.online")
+    s.ok(s.chair, type="session.open")
+    following = View(s.snapshot(s.chair), lang="vi")
+    assert "điểm cầu kết nối 1/2" in following.attendance_line()
+    s.ok(s.chair, type="session.close")
+    for event in [e for e in s.events(0, token=s.chair) if e["seq"] > following.seq]:
+        following.apply(event)
+    assert "điểm cầu kết nối 0/2" in following.attendance_line()
+    assert s.snapshot()["state"]["online_points"] == []
+    assert "điểm cầu kết nối 0/2" in View(s.snapshot(s.chair), lang="vi").attendance_line()
+    await ws.close()
+    s.ok(s.secretary, type="note.record", item=small_agenda()["items"][0]["id"], text="Ghi sau bế mạc")
+    assert s.snapshot()["state"]["online_points"] == []
+    assert [e["type"] for e in _presence(s)] == ["point.online"]  # presence is not recorded after the close

@@ -10,6 +10,8 @@ const APPLY = {
   "session.closed": (s, e) => {
     s.status = "closed";
     s.closed_at = e.at;
+    // Presence is tracked only while the session runs (server/domain/session.py): no point is connected after it.
+    s.online_points = [];
     // Whoever was never marked is recorded absent, without a reason, by the close.
     for (const person of e.absent || []) s.attendance[person] = { status: "absent", point: null, reason: "", at: e.at };
     // Whoever acted in the session (chair, secretary, a voter, a speaker) unmarked is recorded attending.
