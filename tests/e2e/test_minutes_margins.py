@@ -73,7 +73,7 @@ POINT = "Điểm cầu Ủy ban nhân dân tỉnh Bà Rịa – Vũng Tàu và c
 UNBROKEN = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=" + "1" * 60
 
 
-def long_agenda() -> dict:
+def long_agenda(language: str) -> dict:
     """Eight voting members with long names (one with a deputy, one a proxy), a long point, a long title."""
     hall, far = "hoi-truong", "xa"
     people = [{"id": "chu-toa", "name": LONG + " Chủ", "position": "Chủ tịch Ủy ban", "point": hall},
@@ -86,7 +86,7 @@ def long_agenda() -> dict:
             "title": "Phiên họp chuyên đề về " + " ".join(["chuyển đổi số quốc gia"] * 6), "body": "Ủy ban Thử nghiệm",
             "parent_body": "Chính phủ nước Cộng hòa xã hội chủ nghĩa Việt Nam", "place": POINT,
             "starts_at": "2021-11-30T14:00:00+07:00", "chair": "chu-toa", "secretary": "thu-ky", "quorum": "1/2",
-            "deputies_vote": True, "record_number": "02/BB-UBTN",
+            "deputies_vote": True, "record_number": "02/BB-UBTN", "language": language,
             "recipients": ["Như thành phần dự họp; " + LONG + "; " + UNBROKEN],
         },
         "points": [{"id": hall, "name": "Hội trường", "host": True}, {"id": far, "name": POINT}],
@@ -98,10 +98,12 @@ def long_agenda() -> dict:
     }
 
 
-def test_long_names_and_represented_votes_keep_inside_the_right_margin(srv, tmp_path):
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_long_names_and_represented_votes_keep_inside_the_right_margin(srv, tmp_path, language):
     """Long names, long point names, 'Không tán thành (do … biểu quyết thay)' roll entries, a deputy and an
-    unbroken URL in a note and the recipients all wrap inside the body: no word ends right of the margin."""
-    s = srv.create(long_agenda())
+    unbroken URL in a note and the recipients all wrap inside the body, in the draft and in the final minutes
+    (with their verification block), in Vietnamese and English: no word ends right of the margin."""
+    s = srv.create(long_agenda(language))
     for person in ("chu-toa", "thu-ky", "tv-2", "tv-4", "tv-6"):
         s.ok(s.chair, type="attendance.mark", person=person, status="present")
     for person in ("tv-1", "tv-3", "khach"):
@@ -129,6 +131,10 @@ def test_long_names_and_represented_votes_keep_inside_the_right_margin(srv, tmp_
     s.ok(s.chair, type="conclusion.record", item="du-thao", text="Không thông qua; " + LONG + " " + UNBROKEN)
     s.ok(s.chair, type="item.end", item="du-thao")
     s.ok(s.chair, type="session.close")
+    outside, total = past_the_margin(s, tmp_path)
+    assert total > 300
+    assert outside == [], outside
+    s.ok(s.secretary, type="minutes.finalize")
     outside, total = past_the_margin(s, tmp_path)
     assert total > 300
     assert outside == [], outside
