@@ -155,6 +155,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         self._arrived()
         super().handle_websocket_upgrade()
+        # This protocol is done once the WebSocket protocol took the transport; its parser refers
+        # back to it (a cycle), which would leave it and its buffers to the collector, not freed now.
+        self.parser = None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._arrived()

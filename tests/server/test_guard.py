@@ -166,3 +166,54 @@ async def test_past_the_cap_with_nobody_waiting_a_newcomer_gets_503(tmp_path):
         for ws in followers:
             await ws.close()
         srv.kill()
+
+
+async def test_the_http_protocol_that_upgraded_a_websocket_is_freed_at_once(tmp_path):
+    """Once a connection is a WebSocket, its HTTP protocol (and parser) is freed by reference counting, not left to the collector."""
+    import gc
+    import weakref
+
+    import msgspec
+    import uvicorn
+    from websockets.asyncio.client import connect
+
+    from phienhop.server.app import create_app
+    from phienhop.server.guard import Limits, guarded
+    from phienhop.server.serving import uvicorn_config
+    from phienhop.server.settings import Settings
+    from tests.support import free_port, small_agenda
+
+    made = weakref.WeakSet()
+
+    class Recording(guarded(Limits(10.0, 100))):
+        def connection_made(self, transport) -> None:
+            made.add(self)
+            super().connection_made(transport)
+
+    async def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.01)
+
+    port = free_port()
+    app = create_app(Settings(db=str(tmp_path / "upgrade.db"), admin_token=ADMIN, port=port))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, http=Recording))
+    serving = asyncio.create_task(server.serve())
+    gc.disable()
+    try:
+        await until(lambda: server.started, "uvicorn to start")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            created = (await http.post("/api/sessions", content=msgspec.json.encode(small_agenda()),
+                                       headers={"Authorization": f"Bearer {ADMIN}",
+                                                "Content-Type": "application/json"})).json()
+        await until(lambda: len(made) == 0, "the HTTP connection's protocol to be freed after it closed")
+        session, public = created["id"], created["tokens"]["public"]
+        async with connect(f"ws://127.0.0.1:{port}/api/sessions/{session}/live?since=1&token={public}"):
+            await until(lambda: app.state.room.count(session) == 1, "the follower to join")
+            assert len(made) == 0
+    finally:
+        gc.enable()
+        server.should_exit = True
+        await serving
