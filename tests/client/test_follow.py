@@ -331,9 +331,12 @@ def test_follow_reloads_from_the_snapshot_when_the_servers_history_changed(serve
             time.sleep(0.05)  # polling the follower's state, not waiting for a guess
 
     script.opening(s)
-    first_head = s.snapshot()["seq"]
-    first_epoch = s.snapshot()["epoch"]
-    wait_for(lambda: follower.last == first_head, f"seq {first_head} in the first history")
+    # The follower is a point: its own point.online lands at a seq of its own, possibly after the
+    # opening's, so wait until the server's log is still (the point online) and the follower holds
+    # its head; only then is "we had seq N" fixed.
+    wait_for(lambda: "tra-vinh" in s.snapshot()["state"]["online_points"] and follower.last == s.snapshot()["seq"],
+             "the first history's head, the point online")
+    first_head, first_epoch = follower.last, s.snapshot()["epoch"]
     assert first_head > 2
     port = server.port
     server.kill()
