@@ -34,7 +34,9 @@ function buildItems(live) {
       if (await act(live, { type: "conclusion.record", item: item.id, text: value }, save)) text.value = "";
     });
     parts.li = h("li", { "data-item": item.id },
-      h("div", { class: "item-head" },
+      // The item's buttons always on their own line under the title: beside a short title and under a long one
+      // they jumped about from item to item.
+      h("div", { class: "item-head item-head-stacked" },
         h("p", { class: "item-title" }, h("span", { class: "item-no" }, `${i + 1}.`), item.title),
         parts.actions),
       parts.meta,

@@ -12,7 +12,8 @@ function show() {
   button.lang = language() === "vi" ? "en" : "vi";
 }
 
-initLanguage(navigator.language && navigator.language.startsWith("en") ? "en" : "vi");
+// Vietnamese first, like every other page (a choice made with the button is kept by initLanguage).
+initLanguage(document.documentElement.lang);
 onLanguage(show);
 button.addEventListener("click", () => setLanguage(language() === "vi" ? "en" : "vi"));
 show();

@@ -299,7 +299,11 @@ function renderMinutes(live) {
       h("a", { class: "btn btn-quiet btn-wide", href: pdfUrl(), target: "_blank", rel: "noopener" }, t("minutes.open"))),
   ];
   if (final) {
-    parts.push(h("p", { class: "final", id: "final" }, t("minutes.final", { sha: s.minutes_sha256 })),
+    // The hash in groups of 8 (as sha256sum's 64 digits are compared by eye): it wraps between groups, never
+    // leaving one digit alone on a line; copied, it is the 64 digits without spaces.
+    const groups = s.minutes_sha256.match(/.{1,8}/g).map((g) => h("span", { class: "sha-group" }, g));
+    parts.push(h("p", { class: "final", id: "final" }, t("minutes.final.sha"), " ",
+      h("code", { class: "sha", id: "final-sha", title: s.minutes_sha256 }, groups)),
       signatureBlock(live));
   } else if (s.status !== "closed") {
     parts.push(h("p", { class: "muted" }, t("minutes.finalize.wait")));

@@ -36,7 +36,15 @@ function signatureLines(live) {
 
 /** The signature state and the upload control, for final minutes. */
 export function signatureBlock(live) {
-  const input = h("input", { type: "file", id: "signed-file", accept: "application/pdf,.pdf" });
+  // Chromium labels its own file control in the browser's language ("Choose File / No file chosen" on a
+  // Vietnamese page): the control is hidden behind our own labelled button and the chosen name is ours too.
+  const chosen = h("p", { class: "muted", id: "signed-name", "aria-live": "polite" }, t("sig.none"));
+  const input = h("input", { type: "file", id: "signed-file", class: "file-input", accept: "application/pdf,.pdf",
+    "aria-describedby": "signed-name" });
+  input.addEventListener("change", () => {
+    const file = input.files && input.files[0];
+    chosen.textContent = file ? t("sig.picked", { name: file.name }) : t("sig.none");
+  });
   const send = h("button", { type: "button", class: "btn", id: "signed-send" }, t("sig.send"));
   send.addEventListener("click", async () => {
     const file = input.files && input.files[0];
@@ -55,6 +63,7 @@ export function signatureBlock(live) {
       }
       clearError();
       input.value = "";
+      chosen.textContent = t("sig.none");
       live.ingest(data.events || []);
     } catch {
       showError(t("error.network"));
@@ -66,7 +75,8 @@ export function signatureBlock(live) {
     h("h3", {}, t("sig.title")),
     signatureLines(live),
     h("p", { class: "muted", id: "signed-help" }, t("sig.help")),
-    h("label", { for: "signed-file" }, t("sig.file")),
-    input,
+    h("p", { class: "file-title" }, t("sig.file")),
+    h("div", { class: "row" }, input, h("label", { for: "signed-file", class: "btn btn-quiet file-pick" }, t("sig.pick"))),
+    chosen,
     send);
 }
