@@ -29,13 +29,20 @@ def wide_parts(page) -> list[str]:
 
 
 def test_an_unbroken_conclusion_wraps_on_every_page_at_both_sizes(room):
-    """After the chair records a 20,000-letter conclusion without a space, the chair, secretary, point and public
-    pages are no wider than the window (the whole page never scrolls sideways) at 1920x1080 and at 390x844."""
+    """After the chair records a 20,000-letter conclusion without a space (and a note, an absence reason, an added
+    item's title, a deputy's name and position of the longest allowed, none with a space), the chair, secretary,
+    point and public pages are no wider than the window (the page never scrolls sideways) at 1920x1080 and 390x844."""
     s = room.session
     room.ok(type="session.open")
     room.mark(VOTERS[:9])
     room.ok(type="item.start", item="quy-che")
     room.ok(type="conclusion.record", item="quy-che", text=HUGE)
+    # The same kind of text everywhere else people type or the agenda brings: a note, an absence reason, an added
+    # item's title (the longest allowed), a deputy's name and position.
+    room.ok(s.secretary, type="note.record", item="quy-che", text=HUGE)
+    room.ok(type="attendance.mark", person="nguyen-thi-hong", status="absent", reason="Ư" * 500)
+    room.ok(type="item.add", item={"id": "bo-sung-1", "title": "Ơ" * 2000, "duration_min": 10})
+    room.ok(type="deputy.assign", person="nguyen-thanh-long", name="Ă" * 200, position="Â" * 500)
     pages = {"chair": room.open(s.chair, "chair"), "secretary": room.open(s.secretary, "secretary"),
              "point": room.open(s.point("ha-noi"), "point"), "public": room.open(s.public, "public")}
     until(pages["chair"], f"document.body.textContent.includes('{HUGE[:200]}')")
