@@ -218,10 +218,13 @@ def create(agenda_file, server, admin_token_flag) -> int:
     if problem:
         return _fail(problem)
     base = server.rstrip("/")
-    response = httpx.post(
-        f"{base}/api/sessions", content=msgspec.json.encode(agenda),
-        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}, timeout=30,
-    )
+    try:
+        response = httpx.post(
+            f"{base}/api/sessions", content=msgspec.json.encode(agenda),
+            headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}, timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        return _fail(f"cannot reach {base}: {exc}; is the server running? (--server or $PHIENHOP_SERVER)", 1)
     if response.status_code != 201:
         return _fail(_refusal(response, base), 1)
     from .links import format_links, link_rows, write_links_csv

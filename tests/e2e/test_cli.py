@@ -72,6 +72,18 @@ def test_create_with_a_wrong_token_prints_the_servers_words(server):
                            "the admin for a new one; check that $PHIENHOP_ADMIN_TOKEN is this server's admin token\n")
 
 
+def test_create_with_no_server_there_says_so(tmp_path):
+    """Nothing listening at --server: exit 1 and one line naming the URL and what to check, no traceback."""
+    from ..support import free_port
+
+    base = f"http://127.0.0.1:{free_port()}"
+    done = phienhop("create", str(REFERENCE), "--server", base, env=admin_env(), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith(f"phienhop: cannot reach {base}: ")
+    assert done.stderr.endswith("; is the server running? (--server or $PHIENHOP_SERVER)\n")
+    assert len(done.stderr.splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
 DB_HELP = {
     "serve": "SQLite file of the event log (created if missing)",
     "minutes": "SQLite file of the event log to read the session from (it must exist)",
