@@ -74,7 +74,8 @@ LEFT_IN_VIETNAMESE = r"""(user) => {
 
 def test_english_pages_keep_no_vietnamese_label(room):
     """After the switch to English on a running session (an item started, a floor request, a conclusion, a poll open),
-    no label, button, option or accessible name of ours is left in Vietnamese on the chair, secretary, member and point pages."""
+    no label, button, option or accessible name of ours is left in Vietnamese on the chair, secretary, member and point
+    pages, nor after the session closes."""
     s = room.session
     room.ok(type="session.open")
     room.mark(VOTERS[:12])
@@ -94,4 +95,15 @@ def test_english_pages_keep_no_vietnamese_label(room):
         found = page.evaluate(LEFT_IN_VIETNAMESE, user)
         if found:
             left[name] = found
+    # And once the session is closed (the minutes panel, the results, the closed notices).
+    room.ok(type="item.end", item="quy-che")
+    room.ok(type="session.close")
+    for name, page in pages.items():
+        until(page, "window.phienhop.live.state.status === 'closed'")
+        for details in page.locator("details:not([open]) > summary").all():
+            if details.is_visible():
+                details.click()
+        found = page.evaluate(LEFT_IN_VIETNAMESE, user)
+        if found:
+            left[f"{name} closed"] = found
     assert left == {}, json.dumps(left, ensure_ascii=False, indent=1)
