@@ -27,7 +27,8 @@ def room(browser, srv):  # noqa: F811
 
 def test_items_never_taken_up_say_so_after_the_close(room):
     """After a close with only quy-che held, the chair's and secretary's agendas tag the other four items "Không được
-    xem xét" (in English "Not taken up") and quy-che "Đã xong"; none reads "Chưa bắt đầu"."""
+    xem xét" (in English "Not taken up") and quy-che "Đã xong"; none reads "Chưa bắt đầu"; the chair counts no
+    connected points any more."""
     s = room.session
     room.ok(type="session.open")
     room.mark(VOTERS[:9])
@@ -46,6 +47,9 @@ def test_items_never_taken_up_say_so_after_the_close(room):
         page.click("#lang")
         until(page, "document.documentElement.lang === 'en'")
         expect(page.locator(".tag-not_taken")).to_have_text(["Not taken up"] * 4)
+    # Presence is followed only while the session is open: the chair sees no count of connected points after it.
+    expect(chair.locator("#points-closed")).to_have_text("The session is closed: the points' connections are no longer followed.")
+    assert chair.get_by_text("Connection points online").count() == 0
 
 
 def test_the_member_keeps_the_receipt_and_reads_the_results_after_the_close(room):

@@ -396,12 +396,14 @@ function renderAttendance(live) {
       h("div", { class: "count" }, h("b", {}, count("absent")), t("attendance.absent")),
       h("div", { class: `count${count("unmarked") ? " count-unmarked" : ""}` }, h("b", {}, count("unmarked")), t("attendance.unmarked"))),
     h("p", { class: "quorum" }, t("attendance.voting", quorumLine(s))),
-    h("h3", {}, t("points.online", { n: points.filter((p) => online.has(p.id)).length, of: points.length })),
+    // Closed: presence is no longer followed (server/domain/session.py), so no count of connected points is shown.
+    s.status === "closed" ? h("p", { class: "muted", id: "points-closed" }, t("points.closed"))
+    : [h("h3", {}, t("points.online", { n: points.filter((p) => online.has(p.id)).length, of: points.length })),
     points.length <= 12
       ? h("ul", { class: "chips" }, points.map(chip))
       : [h("ul", { class: "chips" }, points.filter((p) => online.has(p.id)).map(chip)),
         h("details", { "data-key": "points-offline" }, h("summary", {}, t("points.online.no"), ` (${offline.length})`),
-          h("ul", { class: "chips" }, offline.map(chip)))],
+          h("ul", { class: "chips" }, offline.map(chip)))]],
     h("h3", {}, t("attendance.people")));
   el.renderList(live);
 }
