@@ -9,20 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from .room import PHONE, check_axe, shoot, until
-from .test_room import QUY_CHE, VOTERS, Room, browser  # noqa: F401  (browser: the module's Chromium fixture)
+from .test_room import QUY_CHE, VOTERS, browser, room  # noqa: F401  (browser, room: the module's Chromium and the reference session's room)
 
 pytestmark = pytest.mark.browser
 
 NEVER_STARTED = ["khai-mac", "ke-hoach-2022", "tham-luan", "ket-luan"]
-
-
-@pytest.fixture
-def room(browser, srv):  # noqa: F811
-    opened = Room(browser, srv)
-    yield opened
-    for context in opened.contexts:
-        context.close()
-    assert not opened.errors, opened.errors
 
 
 def test_items_never_taken_up_say_so_after_the_close(room):

@@ -12,20 +12,11 @@ from phienhop.server.agendas import load_agenda_file
 
 from ..support import REFERENCE
 from .room import until
-from .test_room import VOTERS, Room, browser  # noqa: F401  (browser: the module's Chromium fixture)
+from .test_room import VOTERS, browser, room  # noqa: F401  (browser, room: the module's Chromium and the reference session's room)
 
 pytestmark = pytest.mark.browser
 
 NOTE = "Đồng ý thông qua, giao Bộ Thông tin và Truyền thông hoàn thiện."
-
-
-@pytest.fixture
-def room(browser, srv):  # noqa: F811
-    opened = Room(browser, srv)
-    yield opened
-    for context in opened.contexts:
-        context.close()
-    assert not opened.errors, opened.errors
 
 
 def agenda_texts() -> list[str]:

@@ -7,18 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .room import PHONE, boxes, check_axe, shoot
-from .test_room import Room, browser  # noqa: F401  (browser: the module's Chromium fixture)
+from .test_room import browser, room  # noqa: F401  (browser, room: the module's Chromium and the reference session's room)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def room(browser, srv):  # noqa: F811
-    opened = Room(browser, srv)
-    yield opened
-    for context in opened.contexts:
-        context.close()
-    assert not opened.errors, opened.errors
 
 
 def test_the_root_page_opens_in_vietnamese_in_an_english_browser(room):

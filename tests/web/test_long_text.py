@@ -6,20 +6,11 @@ from __future__ import annotations
 import pytest
 
 from .room import DESKTOP, PHONE, SHOTS, until
-from .test_room import VOTERS, Room, browser  # noqa: F401  (browser: the module's Chromium fixture)
+from .test_room import VOTERS, browser, room  # noqa: F401  (browser, room: the module's Chromium and the reference session's room)
 
 pytestmark = pytest.mark.browser
 
 HUGE = "Ủ" * 20000
-
-
-@pytest.fixture
-def room(browser, srv):  # noqa: F811
-    opened = Room(browser, srv)
-    yield opened
-    for context in opened.contexts:
-        context.close()
-    assert not opened.errors, opened.errors
 
 
 def wide_parts(page) -> list[str]:

@@ -15,7 +15,7 @@ from phienhop.server.agendas import load_agenda_file
 
 from ..support import REFERENCE
 from .room import DESKTOP, PHONE, assert_in_view, boxes, check_axe, shoot, until
-from .test_room import VOTERS, Room, browser, live  # noqa: F401  (browser: the module's Chromium fixture)
+from .test_room import VOTERS, browser, live, room  # noqa: F401  (browser, room: the module's Chromium and the reference session's room)
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +35,6 @@ def long_agenda() -> dict:
     assert person["point"] == "bo-nong-nghiep-va-phat-trien-nong-thon"
     person["name"] = LONG_NAME
     return agenda
-
-
-@pytest.fixture
-def room(browser, srv):  # noqa: F811
-    opened = Room(browser, srv)
-    yield opened
-    for context in opened.contexts:
-        context.close()
-    assert not opened.errors, opened.errors
 
 
 def box(page, selector: str) -> tuple[float, float, float, float]:
