@@ -10,6 +10,9 @@
 - ``live-setup-pause=S``: a live connection waits S seconds in its set-up, after joining the
   room and recording its point online, before it sends anything: a cut (a revoked link, an
   overflow) arrives while it is being set up.
+- ``live-admit-hold=PATH``: a live connection, once its token is checked, waits until the file
+  PATH exists before it joins the room (it logs "live-admit-hold: holding" first): a rotation
+  lands between the check and the join.
 
 Never set in production; the server says so in its log at start when any is on.
 """

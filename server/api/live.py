@@ -32,6 +32,7 @@ from ..live import (
     CLOSE_UNAUTHORIZED,
     CLOSE_UNKNOWN_SESSION,
     CLOSE_WAIT,
+    REVOKED,
     Follower,
     Presence,
     RawSocket,
@@ -48,6 +49,7 @@ CATCH_UP_WRITE = 64 * 1024  # bytes of catch-up frames written at once while the
 PREFIX, SUFFIX = "/api/sessions/", "/live"
 ACCEPT = {"type": "websocket.accept"}
 SETUP_PAUSE = float(faults.value("live-setup-pause") or 0)  # tests only: a cancel while a connection is set up
+ADMIT_HOLD = faults.value("live-admit-hold")  # tests only: a rotation between the token check and the join
 
 
 class LiveContext(msgspec.Struct):
@@ -160,6 +162,8 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
     if since > head:
         return await _refuse(send, CLOSE_BAD_SINCE, since_beyond_head(since, head))
     token = hello.token
+    if ADMIT_HOLD:
+        await _hold(ADMIT_HOLD)
     # Admitted: what the handshake read (its copies of the headers and the query) is let go, and so
     # are the request headers in the scope: nobody reads them again, and an idle follower is
     # mostly what it keeps (bench/fanout.py: RSS per idle follower).
@@ -177,6 +181,11 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
     gone = False
     try:
         follower.on_cut = handler.cancel  # interrupts even a send held up by a full socket
+        # The token was checked before the awaits above; a rotation that committed since cut the
+        # room's followers, not this one, which was not in it yet. Asked again now that it is in.
+        if await view.grant(session_id, token) is None:
+            follower.cut(CLOSE_UNAUTHORIZED, REVOKED)
+        del token
         if point:
             await presence.connected(session_id, point)
         if SETUP_PAUSE:
@@ -201,6 +210,15 @@ async def serve(scope: dict, receive: Callable, send: Callable, ctx: LiveContext
             presence.disconnected(session_id, point)
         if raw is not None and not gone:
             _abort_unless_drained(raw, now=follower.cut_off is not None)
+
+
+async def _hold(path: str) -> None:
+    """The live-admit-hold fault: wait until ``path`` exists."""
+    import os
+
+    log.warning("live-admit-hold: holding until %s exists", path)
+    while not os.path.exists(path):
+        await asyncio.sleep(0.05)
 
 
 def _abort_unless_drained(raw: RawSocket, now: bool) -> None:

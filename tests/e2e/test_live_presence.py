@@ -117,3 +117,38 @@ async def test_a_closed_session_counts_no_point_connected(presence_server):
     s.ok(s.secretary, type="note.record", item=small_agenda()["items"][0]["id"], text="Ghi sau bế mạc")
     assert s.snapshot()["state"]["online_points"] == []
     assert [e["type"] for e in _presence(s)] == ["point.online"]  # presence is not recorded after the close
+
+
+async def test_a_link_rotated_between_its_check_and_the_join_is_cut_once_in(tmp_path):
+    """A connection whose token was checked, then rotated before it joined the room (the live-admit-hold fault holds it
+    there), is closed 4401 'revoked' once it is in; without the second check it followed on with the old link."""
+    import httpx
+
+    from ..support import ADMIN
+
+    release = tmp_path / "release"
+    srv = Server(tmp_path / "phienhop.db", env={"PHIENHOP_FAULTS": f"live-admit-hold={release}"}).start()
+    try:
+        s = srv.create(small_agenda())
+        url = s.live_url(token=s.public)
+
+        async def opening():
+            return await connect(url, open_timeout=30)
+
+        connecting = asyncio.create_task(opening())
+        await until(lambda: "live-admit-hold: holding" in srv.output.read_text(errors="replace"), 20,
+                    "the connection to be held after its token check")
+        async with httpx.AsyncClient(base_url=srv.base) as http:
+            r = await http.post(f"/api/sessions/{s.id}/tokens/rotate", json={"role": "public"},
+                                headers={"Authorization": f"Bearer {ADMIN}"})
+        assert r.status_code == 200, r.text
+        release.touch()
+        ws = await connecting
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(20):
+                while True:
+                    await ws.recv()
+        rcvd = closed.value.rcvd
+        assert (rcvd.code, rcvd.reason) == (4401, "this link was revoked: ask the admin for a new one")
+    finally:
+        srv.kill()
