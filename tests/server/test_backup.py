@@ -6,10 +6,10 @@ import hashlib
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from ..e2e import script
 from ..support import ADMIN, ROOT, Server, small_agenda
+from .fixtures import log_v1
 
 
 def phienhop(*args: str) -> subprocess.CompletedProcess:
@@ -80,8 +80,7 @@ def test_a_backup_taken_while_serving_restores_to_the_same_sessions_and_minutes(
 
 def test_the_key_copy_is_refused_beside_the_database_copy(tmp_path):
     """--keys in the copy's own directory exits 2 saying to keep the two apart, and writes nothing."""
-    db = tmp_path / "x.db"
-    db.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    db = log_v1(tmp_path / "x.db")
     out = tmp_path / "copies" / "b.db"
     done = phienhop("backup", "--db", str(db), str(out), "--keys", str(out.parent / "b.keys"))
     assert done.returncode == 2
@@ -92,8 +91,7 @@ def test_the_key_copy_is_refused_beside_the_database_copy(tmp_path):
 
 def test_a_backup_into_a_missing_folder_is_refused(tmp_path):
     """A folder that does not exist (a typo, unmounted media) exits 2 saying to create it, and creates nothing."""
-    db = tmp_path / "x.db"
-    db.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    db = log_v1(tmp_path / "x.db")
     out = tmp_path / "backups" / "b.db"
     done = phienhop("backup", "--db", str(db), str(out))
     assert done.returncode == 2
@@ -104,7 +102,7 @@ def test_a_backup_into_a_missing_folder_is_refused(tmp_path):
 
 def test_restore_never_overwrites_a_database(tmp_path):
     """restore onto an existing database exits 2, names what to move aside, and leaves it as it was."""
-    fixture = Path(__file__).parent / "fixtures" / "log-v1.db"
+    fixture = log_v1(tmp_path / "old.db")
     target = tmp_path / "x.db"
     target.write_bytes(b"not yet moved aside")
     done = phienhop("restore", str(fixture), "--db", str(target))
@@ -118,8 +116,7 @@ def test_a_damaged_backup_is_reported_and_not_restored(tmp_path):
     """A copy whose event row was changed fails its check (exit 1, the seq named) and restore refuses it."""
     import sqlite3
 
-    copy = tmp_path / "b.db"
-    copy.write_bytes((Path(__file__).parent / "fixtures" / "log-v1.db").read_bytes())
+    copy = log_v1(tmp_path / "b.db")
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE events SET data = replace(data, 'Ghi chú 1', 'Ghi chú 9') WHERE type = 'note.recorded'")
     target = tmp_path / "restored.db"

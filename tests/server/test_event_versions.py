@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -17,8 +15,8 @@ from phienhop.server.domain import events
 from phienhop.server.domain.events import Codec, Event, ItemStarted, UnknownVersion
 
 from ..support import ADMIN, ROOT, Server
+from .fixtures import FIXTURES, log_v1
 
-FIXTURES = Path(__file__).parent / "fixtures"
 STATE_KEYS = ("status", "seq", "head", "items", "attendance", "requests", "polls", "notes", "conclusions",
               "points_seen", "minutes_sha256", "minutes_head")
 
@@ -123,11 +121,11 @@ def test_every_event_type_of_the_current_code_has_its_chain():
     assert TYPES_0_1_0 <= tags  # a type is never removed: old logs hold it
 
 
-def test_the_0_1_0_fixture_holds_every_event_type():
-    """log-v1.db has at least one event of each of 0.1.0's 18 types, and none carries ``"v"`` (written before versions)."""
+def test_the_0_1_0_fixture_holds_every_event_type(tmp_path):
+    """log-v1.sql has at least one event of each of 0.1.0's 18 types, and none carries ``"v"`` (written before versions)."""
     import sqlite3
 
-    with sqlite3.connect(f"file:{FIXTURES / 'log-v1.db'}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(log_v1(tmp_path / "old.db")) as conn:
         rows = conn.execute("SELECT type, data FROM events").fetchall()
     assert {t for t, _ in rows} == TYPES_0_1_0
     assert [d for _, d in rows if '"v":' in d.decode()[:80]] == []
@@ -135,10 +133,9 @@ def test_the_0_1_0_fixture_holds_every_event_type():
 
 
 def test_a_log_written_by_0_1_0_opens_with_this_code(tmp_path):
-    """A server on a copy of log-v1.db serves the same session state 0.1.0 served, the same final PDF, and verify passes."""
+    """A server on the database of log-v1.sql serves the same session state 0.1.0 served, the same final PDF, and verify passes."""
     facts = json.loads((FIXTURES / "log-v1.json").read_text(encoding="utf-8"))
-    db = tmp_path / "old.db"
-    shutil.copyfile(FIXTURES / "log-v1.db", db)
+    db = log_v1(tmp_path / "old.db")
     server = Server(db, "--no-sample").start()
     try:
         # The admin reads the notes' text (the public token now gets them without it, as 0.1.0 did not).

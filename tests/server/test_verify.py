@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from ..support import ROOT
+from .fixtures import FIXTURES, log_v1
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _verify(db: Path, session: str) -> subprocess.CompletedProcess:
@@ -22,8 +21,7 @@ def _verify(db: Path, session: str) -> subprocess.CompletedProcess:
 def test_a_gap_in_the_chain_is_named_and_the_minutes_head_is_read_by_seq(tmp_path):
     """With seq 20 deleted, verify names the gap and the break after it, and does not blame the intact minutes head."""
     session = json.loads((FIXTURES / "log-v1.json").read_text(encoding="utf-8"))["session"]
-    db = tmp_path / "gap.db"
-    shutil.copyfile(FIXTURES / "log-v1.db", db)
+    db = log_v1(tmp_path / "gap.db")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT max(seq), type FROM events WHERE seq = (SELECT max(seq) FROM events)").fetchone() == (39, "minutes.finalized")
         conn.execute("DELETE FROM events WHERE session = ? AND seq = 20", (session,))
@@ -39,8 +37,7 @@ def test_a_gap_in_the_chain_is_named_and_the_minutes_head_is_read_by_seq(tmp_pat
 def test_a_missing_row_before_the_minutes_is_named_not_a_crash(tmp_path):
     """With seq 38 (the head the minutes name) deleted, verify says so, with no traceback."""
     session = json.loads((FIXTURES / "log-v1.json").read_text(encoding="utf-8"))["session"]
-    db = tmp_path / "gap.db"
-    shutil.copyfile(FIXTURES / "log-v1.db", db)
+    db = log_v1(tmp_path / "gap.db")
     with sqlite3.connect(db) as conn:
         head = conn.execute("SELECT hash FROM events WHERE session = ? AND seq = 38", (session,)).fetchone()[0]
         conn.execute("DELETE FROM events WHERE session = ? AND seq = 38", (session,))
