@@ -2,11 +2,17 @@
 
 Every write is one ``BEGIN IMMEDIATE … COMMIT`` on the single writer connection, with
 ``journal_mode=WAL`` and ``synchronous=FULL``: when ``commit`` returns, the rows are on disk.
+
+The writer is a plain ``sqlite3`` connection on its own thread (a one-worker executor), and a
+whole transaction crosses to it as one call: aiosqlite's per-statement hop (BEGIN, each INSERT,
+COMMIT: a thread wake and a loop wake-up each) was a third of a lone command's CPU
+(bench/fanout.py, where each event is one command). Reads stay on aiosqlite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import secrets
 import sqlite3
@@ -163,7 +169,8 @@ class Store:
         """``readonly``: reads only, and nothing written to the file (no schema, no WAL switch): for checking copies."""
         self.path = str(path)
         self.readonly = readonly
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: sqlite3.Connection | None = None  # used on the writer thread only
+        self._thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> "Store":
@@ -172,26 +179,40 @@ class Store:
             self._lookup = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
             return self
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._writer.execute("PRAGMA synchronous=FULL")
-        await self._writer.execute("PRAGMA busy_timeout=5000")
-        await self._writer.executescript(_SCHEMA)
-        rows = await self._writer.execute_fetchall("SELECT version FROM schema_version")
-        if not rows:
-            await self._writer.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-        elif rows[0][0] > SCHEMA_VERSION:
-            raise SchemaError(f"{self.path} has schema version {rows[0][0]}; this phienhop knows {SCHEMA_VERSION}")
+        self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="phienhop-writer")
+        await self._write(self._open_writer)
         self._reader = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
         # One primary-key lookup (a token of a session not in memory) is microseconds in WAL mode,
         # never waits on the writer, and is asked for where no await is possible (resolving a token).
         self._lookup = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
         return self
 
+    def _open_writer(self) -> None:
+        """On the writer thread: connect, WAL, FULL sync, the schema."""
+        db = self._writer = sqlite3.connect(self.path, isolation_level=None)  # this thread's only (sqlite3 checks)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(_SCHEMA)
+        rows = db.execute("SELECT version FROM schema_version").fetchall()
+        if not rows:
+            db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        elif rows[0][0] > SCHEMA_VERSION:
+            raise SchemaError(f"{self.path} has schema version {rows[0][0]}; this phienhop knows {SCHEMA_VERSION}")
+
+    async def _write(self, fn: Callable, *args):
+        """Run ``fn(*args)`` on the writer thread. A caller cancelled meanwhile does not stop it: the
+        transaction ends (committed or rolled back) either way, and the next call sees its outcome."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
+        if self._reader is not None:
+            await self._reader.close()
+        if self._thread is not None:
+            if self._writer is not None:
+                await self._write(self._writer.close)
+            self._thread.shutdown(wait=False)  # its one thread is idle now and ends
+            self._thread = None
         if getattr(self, "_lookup", None) is not None:
             self._lookup.close()
             self._lookup = None
@@ -199,61 +220,65 @@ class Store:
 
     async def commit(self, batch: Batch) -> None:
         """Write ``batch`` in one durable transaction; all of it or none of it."""
+        await self._write(self._commit_now, batch)
+        pause = faults.value("commit-pause")
+        if pause:
+            await asyncio.sleep(float(pause))
+
+    def _commit_now(self, batch: Batch) -> None:
+        """On the writer thread: the whole transaction."""
         db = self._writer
-        await db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")
         try:
             if batch.sessions:
-                await db.executemany("INSERT INTO sessions (id, source, created_at) VALUES (?, ?, ?)", batch.sessions)
+                db.executemany("INSERT INTO sessions (id, source, created_at) VALUES (?, ?, ?)", batch.sessions)
             if batch.revoked:
-                await db.executemany("DELETE FROM tokens WHERE hash = ?", [(h,) for h in batch.revoked])
+                db.executemany("DELETE FROM tokens WHERE hash = ?", [(h,) for h in batch.revoked])
             if batch.tokens:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO tokens (hash, session, role, subject) VALUES (?, ?, ?, ?)",
                     [(t.hash, t.session, t.role, t.subject) for t in batch.tokens],
                 )
             if batch.events:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO events (session, seq, type, data, hash) VALUES (?, ?, ?, ?, ?)",
                     [(e.session, e.seq, e.type, e.data, e.hash) for e in batch.events],
                 )
             if batch.ballots:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)",
                     [(b.key, b.session, b.poll, b.choice, b.weight) for b in batch.ballots],
                 )
             for session, poll, unseal in batch.boxes:
                 where = (session, poll)
-                rows = await db.execute_fetchall("SELECT key, choice, weight FROM ballots WHERE session = ? AND poll = ?", where)
+                rows = db.execute("SELECT key, choice, weight FROM ballots WHERE session = ? AND poll = ?", where).fetchall()
                 opened = [(secrets.token_hex(32), session, poll, unseal(key, choice), weight) for key, choice, weight in rows]
-                await db.execute("DELETE FROM ballots WHERE session = ? AND poll = ?", where)
-                await db.executemany("INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)", opened)
+                db.execute("DELETE FROM ballots WHERE session = ? AND poll = ?", where)
+                db.executemany("INSERT INTO ballots (key, session, poll, choice, weight) VALUES (?, ?, ?, ?, ?)", opened)
             if batch.minutes:
-                await db.executemany("INSERT INTO minutes (session, sha256, pdf) VALUES (?, ?, ?)", batch.minutes)
+                db.executemany("INSERT INTO minutes (session, sha256, pdf) VALUES (?, ?, ?)", batch.minutes)
             if batch.signed:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO signed_minutes (session, revision, sha256, pdf) VALUES (?, ?, ?, ?)", batch.signed
                 )
             if batch.commands:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO commands (session, actor, command_id, digest, first_seq, last_seq, seq) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(c.session, c.actor, c.command_id, c.digest, c.first_seq, c.last_seq, c.seq) for c in batch.commands],
                 )
-            await db.execute("COMMIT")
-            pause = faults.value("commit-pause")
-            if pause:
-                await asyncio.sleep(float(pause))
+            db.execute("COMMIT")
         except BaseException:
             # Only a transaction still open is rolled back: after a COMMIT that went through (and
-            # then a cancel, or an error on the way back), a ROLLBACK would fail and hide the truth.
+            # then an error on the way back), a ROLLBACK would fail and hide the truth.
             if db.in_transaction:
-                await db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
             raise
 
     async def has_event(self, row: EventRow) -> bool:
         """Whether ``row`` is on disk, exactly (the writer's connection: it sees its own commits)."""
-        found = await self._writer.execute_fetchall(
-            "SELECT hash FROM events WHERE session = ? AND seq = ?", (row.session, row.seq))
+        found = await self._write(lambda: self._writer.execute(
+            "SELECT hash FROM events WHERE session = ? AND seq = ?", (row.session, row.seq)).fetchall())
         return bool(found) and found[0][0] == row.hash
 
     async def commands(self, sessions: Iterable[str] | None = None) -> list[CommandRow]:

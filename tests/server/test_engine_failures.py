@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 import pytest
@@ -14,7 +15,7 @@ from phienhop.server.domain.commands import OpenSession, RecordNote
 from phienhop.server.domain.views import snapshot
 from phienhop.server.engine import CommandResult, Engine, StoreFailed
 from phienhop.server.keys import PollKeys
-from phienhop.server.store import Store, verify_chain
+from phienhop.server.store import Batch, EventRow, Store, verify_chain
 from tests.support import small_agenda
 
 CHAIR = Actor(role=Role.CHAIR, person="chu-toa")
@@ -133,3 +134,27 @@ async def test_one_failing_command_is_isolated_from_its_group(running, monkeypat
     assert [n.text for n in engine.state(session).notes] == [t for t in texts if t != "BOOM"]
     assert snapshot(engine.state(session)) == await fresh_snapshot(db, session)
     assert verify_chain(await store.events(session)) == []
+
+
+async def test_a_cancelled_commit_lands_whole_or_not_at_all(tmp_path):
+    """A caller cancelled at any point of its commit (the batch waiting for the writer thread, or on it): both rows
+    or neither, ``has_event`` says which, and the store takes the next commit."""
+    store = await Store(tmp_path / "c.db").open()
+    try:
+        seq = 0
+        for steps in range(8):  # cancel after 0..7 turns of the loop
+            batch = [EventRow("s", seq + k, "note.recorded", b'{"seq":%d}' % (seq + k), f"{seq + k:064d}") for k in (1, 2)]
+            committing = asyncio.create_task(store.commit(Batch(events=batch)))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            committing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await committing
+            landed = [await store.has_event(row) for row in batch]
+            assert landed in ([True, True], [False, False])
+            seq += 2 if landed[0] else 0
+            assert rows(tmp_path / "c.db") == list(range(1, seq + 1))
+        await store.commit(Batch(events=[EventRow("s", seq + 1, "note.recorded", b"{}", "f" * 64)]))
+        assert rows(tmp_path / "c.db") == list(range(1, seq + 2))
+    finally:
+        await store.close()
