@@ -286,12 +286,25 @@ class Room:
                 del self.followers[follower.session]
 
     def deliver(self, session: str, entry: Entry) -> None:
-        """Offer ``entry`` to each follower of ``session``; one failing follower is cut off, the rest go on."""
+        """Offer ``entry`` to each follower of ``session``; one failing follower is cut off, the rest go on.
+
+        The common case — a follower caught up, idle, with nothing queued — is written here, without
+        the call to ``Follower.offer`` (this loop runs once per follower and event: 1,000 followers
+        spend ~0.3 ms of Python per event in it); anything else goes through ``offer``."""
         group = self.followers.get(session)
         if not group:
             return
-        for follower in list(group):
+        seq = entry.seq
+        before = seq - 1
+        frames = entry.frames()
+        for follower in tuple(group):
             try:
+                direct = follower.direct
+                if direct is not None and follower.forwarded == before and follower._queue is None:
+                    if direct(frames[follower.audience]):
+                        follower.forwarded = seq
+                        continue
+                    follower.direct = None  # not writable now: offer queues it
                 follower.offer(entry)
             except Exception:
                 log.exception("fan-out to one follower of %s failed; cutting it off", session)

@@ -54,6 +54,15 @@ class Entry:
             frames[audience] = frame
         return frame
 
+    def frames(self) -> dict[Audience, bytes]:
+        """The frame of every audience (see ``frame``), built now if not yet: one lookup per follower then."""
+        frames = self._frames
+        if frames is None or len(frames) < len(Audience):
+            for audience in Audience:
+                self.frame(audience)
+            frames = self._frames
+        return frames
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Entry) and (self.seq, self.full, self.public, self.epoch) == (
             other.seq, other.full, other.public, other.epoch)
