@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import secrets
 from contextlib import asynccontextmanager
@@ -26,7 +25,7 @@ from .domain.agenda import AgendaError
 from .domain.errors import DomainError
 from phienhop.minutes.signing import Refused
 from .engine import Engine, StoreFailed, UnknownSession
-from . import faults
+from . import faults, serving
 from .keys import PollKeys
 from .links import format_links, link_rows, write_links_csv
 from .live import Presence, Room
@@ -115,20 +114,6 @@ def _store_failed(request: Request, exc: StoreFailed) -> Response:
     return Response({"error": "store.failed", "detail": str(exc)}, status_code=503)
 
 
-def collect_less() -> None:
-    """Tune the garbage collector for a process that holds large, long-lived session states.
-
-    With Python's default thresholds a 1,000-vote burst ran ~100 young collections and a full one
-    that walked every object of every session held: ~110 ms of CPU, a third of the vote path
-    (bench/votes.py). What start-up loaded is frozen out of the collector's sight, and the young
-    generation is collected when 20,000 (not 700) new objects are pending: cycles are rare here
-    (reference counting frees the rest at once), so memory barely moves.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
-
-
 class Routes:
     """The ASGI app served: the live stream (``api.live``) ahead of Litestar, everything else (lifespan too) to Litestar.
 
@@ -207,7 +192,7 @@ def create_app(settings: Settings, announce: Callable[[str], None] | None = None
                 csv_path = write_links_csv(Path(settings.db).resolve().parent / f"links-{created.id}.csv", rows)
                 if announce:
                     announce(format_links(settings.base_url, created.id, agenda, created.tokens, csv_path))
-            collect_less()
+            serving.collect_less()
             yield
         finally:
             minutes_service.stop()

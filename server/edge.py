@@ -23,6 +23,7 @@ from typing import Callable
 import httpx
 import msgspec
 
+from . import serving
 from .api import live
 from .api.sessions import SINCE, since_beyond_head, since_not_a_number, since_repeated
 from .auth import token_from
@@ -360,6 +361,7 @@ class EdgeApp:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                serving.collect_less()  # as the primary: followers' objects are long-lived
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.edge.stop()
