@@ -4,9 +4,9 @@ Every write is one ``BEGIN IMMEDIATE … COMMIT`` on the single writer connectio
 ``journal_mode=WAL`` and ``synchronous=FULL``: when ``commit`` returns, the rows are on disk.
 
 The writer is a plain ``sqlite3`` connection on its own thread (a one-worker executor), and a
-whole transaction crosses to it as one call: aiosqlite's per-statement hop (BEGIN, each INSERT,
-COMMIT: a thread wake and a loop wake-up each) was a third of a lone command's CPU
-(bench/fanout.py, where each event is one command). Reads stay on aiosqlite.
+whole transaction crosses to it as one call: aiosqlite hopped threads once per statement (BEGIN,
+each INSERT, COMMIT: a thread wake-up and a loop wake-up each), which a lone command paid three
+times (bench/fanout.py, where each event is one command). Reads stay on aiosqlite.
 """
 
 from __future__ import annotations
@@ -201,8 +201,9 @@ class Store:
             raise SchemaError(f"{self.path} has schema version {rows[0][0]}; this phienhop knows {SCHEMA_VERSION}")
 
     async def _write(self, fn: Callable, *args):
-        """Run ``fn(*args)`` on the writer thread. A caller cancelled meanwhile does not stop it: the
-        transaction ends (committed or rolled back) either way, and the next call sees its outcome."""
+        """Run ``fn(*args)`` on the writer thread, calls in order. A caller cancelled before the thread takes
+        its call drops it; once taken, it runs to its end (a transaction commits or rolls back whole).
+        Either way the next call on the thread sees the outcome."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     async def close(self) -> None:
