@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover - another uvicorn, or another server
 from websockets.protocol import State
 
 _OPEN = State.OPEN
+_FULL, _PUBLIC = Audience.FULL, Audience.PUBLIC
 _LINGER_0 = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() resets
 _LINGER_OFF = struct.pack("ii", 0, 0)
 
@@ -290,18 +291,19 @@ class Room:
 
         The common case — a follower caught up, idle, with nothing queued — is written here, without
         the call to ``Follower.offer`` (this loop runs once per follower and event: 1,000 followers
-        spend ~0.3 ms of Python per event in it); anything else goes through ``offer``."""
+        spend ~0.2 ms of Python per event in it); anything else goes through ``offer``."""
         group = self.followers.get(session)
         if not group:
             return
         seq = entry.seq
         before = seq - 1
         frames = entry.frames()
+        full, public = frames[_FULL], frames[_PUBLIC]  # no Enum hash per follower (it is a Python call)
         for follower in tuple(group):
             try:
                 direct = follower.direct
                 if direct is not None and follower.forwarded == before and follower._queue is None:
-                    if direct(frames[follower.audience]):
+                    if direct(full if follower.audience is _FULL else public):
                         follower.forwarded = seq
                         continue
                     follower.direct = None  # not writable now: offer queues it
