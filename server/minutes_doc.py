@@ -333,16 +333,21 @@ def _exit_with(parent: int) -> None:
 
 
 def yield_the_cpu() -> None:
-    """Make this process run only when nothing else wants the CPU (Linux SCHED_IDLE), else at nice +RENDER_NICENESS.
+    """Make this process run only when nothing else wants the CPU (Linux SCHED_IDLE; else nice +RENDER_NICENESS),
+    and only on the last CPU it may use.
 
     Under SCHED_IDLE a woken event loop takes the CPU from a render at once; at nice +10 a render
-    still holds a share of a core while the loop waits for one, and on two cores the live stream's
-    p99 during renders ranged x1.04-x1.40 of idle (bench/minutes.py). The price: a render on a
+    still held a share of a core while the loop waited for one. Kept on one CPU, a render also
+    leaves the other cores' caches to the live stream. bench/minutes.py, live p99 during renders
+    over idle, per run, on two cores: nice +10 x1.12-x1.47; SCHED_IDLE x1.00-x1.38 (median x1.25
+    of six); SCHED_IDLE on one CPU x0.77-x1.32 (median x1.04 of six). The price: a render on a
     machine kept busy by other work waits for it (it still gets a sliver of the CPU).
     """
     os.nice(RENDER_NICENESS)  # where SCHED_IDLE is missing or refused, this is what is left
     with contextlib.suppress(AttributeError, OSError):  # not Linux; a sandbox that forbids it
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
 
 
 def _start_worker(parent: int) -> None:
@@ -426,7 +431,7 @@ def _keep(cache: OrderedDict, key: str, value) -> None:
 class MinutesService:
     """Renders in a separate process, so a PDF never stalls the live stream; one render per seq.
 
-    The render process runs only when the CPU is otherwise idle (``yield_the_cpu``): on a busy machine
+    The render process runs only when a CPU is otherwise idle, on one CPU (``yield_the_cpu``): on a busy machine
     the event loop that feeds the followers gets the CPU first, and a render takes longer.
     """
 

@@ -75,12 +75,15 @@ def test_a_killed_render_worker_is_replaced(server):
 
 
 def test_the_render_process_runs_only_when_the_live_stream_does_not(server):
-    """The render process is SCHED_IDLE (Linux): a woken event loop takes the CPU from a render at once."""
+    """The render process is SCHED_IDLE (Linux) on the last CPU the server may use: a woken event loop takes the
+    CPU from a render at once, and the other cores' caches are left to the live stream."""
     s = server.create(small_agenda())
     assert _minutes(server, s).status_code == 200  # rendered: the process has set itself up
     worker = _render_worker(server)
     assert os.sched_getscheduler(worker) == os.SCHED_IDLE
+    assert os.sched_getaffinity(worker) == {max(os.sched_getaffinity(server.proc.pid))}
     assert os.sched_getscheduler(server.proc.pid) == os.SCHED_OTHER  # the server itself is left as it was
+    assert os.sched_getaffinity(server.proc.pid) == os.sched_getaffinity(0)
 
 
 def test_a_render_worker_that_dies_twice_is_a_503(tmp_path):
