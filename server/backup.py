@@ -59,7 +59,7 @@ async def check(db: Path) -> Report:
         with_events = {r[0] for r in conn.execute("SELECT DISTINCT session FROM events")}
     report.sessions = [s for s in report.sessions if s in with_events]  # a create that never committed has none
     for session in report.sessions:
-        problems, _ = await verify(str(db), session, readonly=True)
+        problems, _, _ = await verify(str(db), session, readonly=True)
         report.problems += [f"session {session}: {p}" for p in problems]
     return report
 

@@ -375,7 +375,7 @@ def export(session, what, db, output) -> int:
               help="check this final minutes PDF from the file alone (with --db, against the database too)")
 @setting_option("trust")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default=None, envvar="PHIENHOP_LANG", show_envvar=True,
-              help="language of the --pdf report (default: the minutes')")
+              help="language of the report (default: the session's, or the minutes' with --pdf)")
 @click.pass_context
 def verify(ctx, session, db, pdf, trust, lang) -> int:
     """Re-compute SESSION's hash chain, check the stored minutes (each signed copy too) and the secret ballot boxes.
@@ -395,12 +395,13 @@ def verify(ctx, session, db, pdf, trust, lang) -> int:
     from .verify import verify as run_verify
 
     try:
-        problems, summary = asyncio.run(run_verify(db, session))
+        problems, summary, language = asyncio.run(run_verify(db, session))
     except LookupError as exc:
         return _fail(str(exc))
-    for problem in problems:
-        print(f"FAIL {problem}")
-    print(summary if not problems else f"{len(problems)} problem(s) in session {session}")
+    lang = lang or language or "vi"
+    for problem in problems:  # "FAIL" / "ok" the same in both languages, as with --pdf
+        print(f"FAIL {problem.text(lang)}")
+    print(summary.text(lang))
     return 1 if problems else 0
 
 

@@ -22,7 +22,7 @@ from .wsread import phienhop
 
 
 def _verify(server: Server, session: str) -> None:
-    run = phienhop("verify", session, "--db", str(server.db))
+    run = phienhop("verify", session, "--db", str(server.db), "--lang", "en")
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith(f"ok: session {session}, ")
 

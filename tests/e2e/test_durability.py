@@ -54,7 +54,7 @@ def test_kill_restart_resume_and_tamper(server):
     assert after == before
     assert s.events() == log_before == seen
 
-    check = phienhop("verify", "--db", str(server.db), s.id)
+    check = phienhop("verify", "--db", str(server.db), s.id, "--lang", "en")
     assert (check.returncode, check.stdout) == (
         0, f"ok: session {s.id}, {acked} events, head {after['state']['head']}\n")
 
@@ -72,10 +72,10 @@ def test_kill_restart_resume_and_tamper(server):
     data[at] ^= 0x01  # "tv-2" -> "tv-3": still a valid event, one bit off
     with sqlite3.connect(server.db) as conn:
         conn.execute("UPDATE events SET data = ? WHERE session = ? AND seq = ?", (bytes(data), s.id, tampered))
-    check = phienhop("verify", "--db", str(server.db), s.id)
+    check = phienhop("verify", "--db", str(server.db), s.id, "--lang", "en")
     assert (check.returncode, check.stdout) == (
         1, f"FAIL seq {tampered}: hash mismatch (the row was changed)\n1 problem(s) in session {s.id}\n")
-    unknown = phienhop("verify", "--db", str(server.db), "khong-co")
+    unknown = phienhop("verify", "--db", str(server.db), "khong-co", "--lang", "en")
     assert (unknown.returncode, unknown.stdout.splitlines()[0]) == (1, f"FAIL no session 'khong-co' in {server.db}")
 
 

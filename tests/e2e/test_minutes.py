@@ -212,7 +212,7 @@ def test_record_is_closed_after_finalize(reference, token, body):
 
 def test_verify_passes_and_reports_the_pdf_hash(reference, srv):
     """phienhop verify on the server's database says ok and names the final PDF's sha256."""
-    result = cli("verify", "--db", str(srv.db), reference.session.id)
+    result = cli("verify", "--db", str(srv.db), reference.session.id, "--lang", "en")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"ok: session {reference.session.id}, {reference.finalized['seq']} events, head ")
     assert result.stdout.rstrip().endswith(f", final minutes sha256 {reference.finalized['sha256']}")
@@ -226,7 +226,7 @@ def test_verify_fails_on_a_tampered_pdf_naming_the_seq(reference, srv, tmp_path)
     with sqlite3.connect(copy) as db:
         (pdf,) = db.execute("SELECT pdf FROM minutes WHERE session = ?", (reference.session.id,)).fetchone()
         db.execute("UPDATE minutes SET pdf = ? WHERE session = ?", (pdf[:-2] + b"X\n", reference.session.id))
-    result = cli("verify", "--db", str(copy), reference.session.id)
+    result = cli("verify", "--db", str(copy), reference.session.id, "--lang", "en")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"FAIL seq {reference.finalized['seq']}: the stored PDF's sha256 is not the one the log recorded",

@@ -145,6 +145,8 @@ def test_database_verify_checks_each_signed_copy(finalized, pki):
     assert result.returncode == 0, result.stdout
     uploaded = len(session.snapshot(session.chair)["state"]["minutes_signed"])
     assert result.stdout.strip().endswith(f", {uploaded} signed cop{'y' if uploaded == 1 else 'ies'} intact")
+    vi = verify(session.id, "--db", str(session.server.db), lang=None)  # the session's own language
+    assert vi.stdout.strip().endswith(f", {uploaded} bản đã ký còn nguyên vẹn")
 
 
 UNSEALED = "internally consistent, but unsealed and unsigned: integrity only, origin not proven (compare with the database: --db DB)"

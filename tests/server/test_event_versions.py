@@ -153,7 +153,7 @@ def test_a_log_written_by_0_1_0_opens_with_this_code(tmp_path):
         assert hashlib.sha256(pdf.content).hexdigest() == then["state"]["minutes_sha256"]
     finally:
         server.stop()
-    done = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "verify", facts["session"], "--db", str(db)],
+    done = subprocess.run([sys.executable, "-m", "phienhop.server.cli", "verify", facts["session"], "--db", str(db), "--lang", "en"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"ok: session {facts['session']}, 39 events, head {then['state']['head']}, final minutes sha256 ")
