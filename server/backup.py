@@ -20,19 +20,24 @@ import sqlite3
 from pathlib import Path
 
 from .keys import PollKeys
+from .reports import Said, said
 
 
 class BackupError(Exception):
-    """The backup or restore cannot be made as asked; the message says what to do."""
+    """The backup or restore cannot be made as asked; the message (a ``Said``: vi and en) says what to do."""
+
+    def __init__(self, message: Said) -> None:
+        super().__init__(message)
+        self.said = message
 
 
 class Report:
-    """What a backup or restore did: the sessions checked and the notes for the operator."""
+    """What a backup or restore did: the sessions checked and the notes for the operator (each a ``Said``)."""
 
     def __init__(self) -> None:
         self.sessions: list[str] = []
-        self.problems: list[str] = []
-        self.notes: list[str] = []
+        self.problems: list[Said] = []
+        self.notes: list[Said] = []
 
 
 def open_secret_polls(db: Path) -> list[tuple[str, str]]:
@@ -60,7 +65,7 @@ async def check(db: Path) -> Report:
     report.sessions = [s for s in report.sessions if s in with_events]  # a create that never committed has none
     for session in report.sessions:
         problems, _, _ = await verify(str(db), session, readonly=True)
-        report.problems += [f"session {session}: {p}" for p in problems]
+        report.problems += [Said.of(("report.session", {"session": session}), *p.parts) for p in problems]
     return report
 
 
@@ -75,24 +80,23 @@ def _copy_secret(src: Path, dst: Path) -> None:
 
 def _keys_apart(keys_out: Path, copy: Path) -> None:
     if keys_out.resolve().parent == copy.resolve().parent:
-        raise BackupError(f"{keys_out} is in the same directory as the copy {copy}: keep the key file apart from "
-                          "the database (other media, other hands); give --keys a path elsewhere")
+        raise BackupError(said("backup.keys_beside", keys=keys_out, copy=copy))
 
 
 async def backup(db: Path, out: Path, keys_out: Path | None = None) -> Report:
     """Copy ``db`` (in use or not) to ``out``, the key file to ``keys_out`` if given, and verify the copy."""
     if not db.is_file():
-        raise BackupError(f"no database at {db} (give --db or set PHIENHOP_DB)")
+        raise BackupError(said("db.missing", db=db))
     if out.exists():
-        raise BackupError(f"{out} exists; give a new file name (a backup never overwrites)")
+        raise BackupError(said("backup.exists", path=out))
     if keys_out is not None:
         _keys_apart(keys_out, out)
         if keys_out.exists():
-            raise BackupError(f"{keys_out} exists; give a new file name (a backup never overwrites)")
+            raise BackupError(said("backup.exists", path=keys_out))
     # A mistyped folder must not silently become a new one (a copy nobody will find on the backup media).
     for folder in [out.parent] + ([keys_out.parent] if keys_out is not None else []):
         if not folder.is_dir():
-            raise BackupError(f"{folder} does not exist: create it first (mkdir -p {folder}); a backup never creates folders")
+            raise BackupError(said("backup.no_folder", folder=folder))
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     # The copy holds every session's log: owner only from its first byte (VACUUM INTO fills an empty file).
@@ -106,29 +110,26 @@ async def backup(db: Path, out: Path, keys_out: Path | None = None) -> Report:
     polls = open_secret_polls(out)
     keys_path = Path(str(db) + ".keys")
     if keys_out is not None and not polls:
-        report.notes.append(f"no secret poll is open: the key file holds nothing a restore needs; {keys_out} not written")
+        report.notes.append(said("backup.keys_not_needed", keys=keys_out))
     elif keys_out is not None:
         keys = PollKeys(keys_path if keys_path.exists() else None)
         missing = [f"{s}/{p}" for s, p in polls if not keys.has(s, p)]
         if missing:
-            report.problems.append(f"the key file {keys_path} has no key for open secret poll(s) {', '.join(missing)}")
+            report.problems.append(said("backup.keys_lacking", keys=keys_path, polls=", ".join(missing)))
             return report
         _copy_secret(keys_path, keys_out)
-        report.notes.append(f"key file copied to {keys_out} (secret polls open: {', '.join(f'{s}/{p}' for s, p in polls)}); "
-                            "keep it apart from the database copy, and delete it once those polls have closed")
+        report.notes.append(said("backup.keys_copied", keys=keys_out, polls=", ".join(f"{s}/{p}" for s, p in polls)))
     elif polls:
-        report.notes.append(f"secret poll(s) open: {', '.join(f'{s}/{p}' for s, p in polls)}; their keys are not in this "
-                            f"backup: to count them after a restore, copy {keys_path} apart too (--keys PATH)")
+        report.notes.append(said("backup.keys_left", keys=keys_path, polls=", ".join(f"{s}/{p}" for s, p in polls)))
     return report
 
 
 async def restore(backup_file: Path, db: Path, keys: Path | None = None) -> Report:
     """Verify ``backup_file`` and put it at ``db`` (which must not exist), with its key file if given."""
     if not backup_file.is_file():
-        raise BackupError(f"no backup at {backup_file}")
+        raise BackupError(said("restore.no_backup", path=backup_file))
     if db.exists() or Path(str(db) + "-wal").exists():
-        raise BackupError(f"{db} exists: stop the server and move the database (and its -wal, -shm, .keys files) "
-                          "aside first; restore never overwrites")
+        raise BackupError(said("restore.db_exists", db=db))
     report = await check(backup_file)
     if report.problems:
         return report
@@ -144,8 +145,7 @@ async def restore(backup_file: Path, db: Path, keys: Path | None = None) -> Repo
     keys_path = Path(str(db) + ".keys")
     if keys is not None:
         _copy_secret(keys, keys_path)
-        report.notes.append(f"key file restored to {keys_path}")
+        report.notes.append(said("restore.keys_restored", keys=keys_path))
     elif polls:
-        report.notes.append(f"secret poll(s) open: {', '.join(f'{s}/{p}' for s, p in polls)}; `phienhop serve` will ask for "
-                            f"their key file: restore it with --keys, or put it at {keys_path}")
+        report.notes.append(said("restore.keys_needed", keys=keys_path, polls=", ".join(f"{s}/{p}" for s, p in polls)))
     return report

@@ -40,6 +40,15 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _in(message, lang: str) -> str:
+    """``message`` in ``lang`` when it can be said in either (a ``reports.Said``), else as it is."""
+    return message.text(lang) if hasattr(message, "text") else str(message)
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", envvar="PHIENHOP_LANG",
+                           show_envvar=True, show_default=True, help="language of the report")
+
+
 ADMIN_TOKEN_ENV = BY_NAME["admin_token"].env
 NO_ADMIN_TOKEN = (f"the admin token is needed: set ${ADMIN_TOKEN_ENV} to the server's admin token "
                   "(printed once at its first start)")
@@ -397,7 +406,7 @@ def verify(ctx, session, db, pdf, trust, lang) -> int:
     try:
         problems, summary, language = asyncio.run(run_verify(db, session))
     except LookupError as exc:
-        return _fail(str(exc))
+        return _fail(_in(exc.args[0], lang or "vi"))
     lang = lang or language or "vi"
     for problem in problems:  # "FAIL" / "ok" the same in both languages, as with --pdf
         print(f"FAIL {problem.text(lang)}")
@@ -444,19 +453,21 @@ def _verify_pdf(path: str, db: str | None, trust: str, lang: str | None) -> int:
 @setting_option("db", help="SQLite file of the event log to copy (it must exist; the server may be running on it)")
 @click.option("--keys", "keys_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="also copy the poll-key file here (not beside OUT: keep the two apart)")
-def backup(out, db, keys_out) -> int:
+@LANG_OPTION
+def backup(out, db, keys_out, lang) -> int:
     """Copy DB to OUT consistently while the server runs (VACUUM INTO), then verify every session in OUT.
 
     The poll-key file (DB.keys) is never written beside OUT: it links open secret ballots to
     members. Give --keys PATH on other media to keep a copy of it, or leave it out.
     """
     from .backup import BackupError, backup as run_backup
+    from .reports import said
 
     try:
         report = asyncio.run(run_backup(Path(db), out, keys_out))
     except BackupError as exc:
-        return _fail(str(exc))
-    return _report(report, f"backup {out}")
+        return _fail(exc.said.text(lang))
+    return _report(report, said("report.backup", path=out), lang)
 
 
 @cli.command(short_help="put a backup in place as a database, after verifying it")
@@ -464,26 +475,32 @@ def backup(out, db, keys_out) -> int:
 @setting_option("db", help="where to put the restored database (it must not exist: restore never overwrites)")
 @click.option("--keys", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="the poll-key file copy made with `backup --keys` (restored as DB.keys)")
-def restore(backup_file, db, keys) -> int:
+@LANG_OPTION
+def restore(backup_file, db, keys, lang) -> int:
     """Verify every session in BACKUP, then copy it to DB (which must not exist) and its key file to DB.keys."""
     from .backup import BackupError, restore as run_restore
+    from .reports import said
 
     try:
         report = asyncio.run(run_restore(backup_file, Path(db), keys))
     except BackupError as exc:
-        return _fail(str(exc))
-    return _report(report, f"restored {backup_file} to {db}" if not report.problems else f"backup {backup_file}")
+        return _fail(exc.said.text(lang))
+    what = said("report.restored", path=backup_file, db=db) if not report.problems else said("report.backup", path=backup_file)
+    return _report(report, what, lang)
 
 
-def _report(report, what: str) -> int:
-    for problem in report.problems:
-        print(f"FAIL {problem}")
+def _report(report, what, lang: str) -> int:
+    """Print a backup's or restore's problems, notes and verdict in ``lang``; the exit code."""
+    from .reports import said
+
+    for problem in report.problems:  # "FAIL" / "note" the same in both languages, as with verify
+        print(f"FAIL {problem.text(lang)}")
     for note in report.notes:
-        print(f"note: {note}")
+        print(f"note: {note.text(lang)}")
     if report.problems:
-        print(f"{what}: {len(report.problems)} problem(s); do not rely on it")
+        print(said("report.failed", what=what, count=len(report.problems)).text(lang))
         return 1
-    print(f"{what}: {len(report.sessions)} session(s) verified")
+    print(said("report.verified", what=what, count=len(report.sessions)).text(lang))
     return 0
 
 

@@ -1,8 +1,7 @@
 """Offline checks on a database: the hash chain, the stored minutes, the secret ballot boxes.
 
-Every line ``phienhop verify SESSION`` prints is in Vietnamese or English (``MESSAGES``): a
-problem is a ``Said`` — its English text, for logs and backups' reports, plus its key and
-parameters, so the command prints it in the session's language (or ``--lang``).
+Every problem is a ``reports.Said``: its English text plus its key and parameters, so
+``phienhop verify SESSION`` prints it in the session's language (or ``--lang``).
 """
 
 from __future__ import annotations
@@ -14,69 +13,8 @@ from pathlib import Path
 from .domain.events import MinutesSigned, PollClosed, decode
 from .engine import Engine
 from .keys import PollKeys
+from .reports import Said, said
 from .store import Store, verify_chain
-
-
-# key -> (vi, en); {names} are the parameters. A test holds both languages to the same parameters.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "session.unknown": ("không có phiên '{session}' trong {db}", "no session '{session}' in {db}"),
-    "chain.missing": ("sự kiện số {seq}: bị thiếu (dòng kế tiếp là số {other})", "seq {seq}: missing (next row is seq {other})"),
-    "chain.hash": ("sự kiện số {seq}: mã băm không khớp (dòng đã bị sửa)", "seq {seq}: hash mismatch (the row was changed)"),
-    "chain.seq": ("sự kiện số {seq}: nội dung ghi số {other}", "seq {seq}: the event inside says seq {other}"),
-    "chain.unreadable": ("sự kiện số {seq}: không đọc được ({other})", "seq {seq}: unreadable event ({other})"),
-    "box.differs": ("sự kiện số {seq}: biểu quyết {poll} ghi {choice}={count}, hòm phiếu có {held}",
-                    "seq {seq}: poll {poll} says {choice}={count}, the ballot box holds {held}"),
-    "minutes.not_stored": ("sự kiện số {seq}: biên bản đã chốt nhưng không có tệp PDF nào được lưu",
-                           "seq {seq}: minutes finalized but no PDF stored"),
-    "minutes.sha": ("sự kiện số {seq}: mã SHA-256 của tệp PDF đã lưu khác với mã nhật ký đã ghi",
-                    "seq {seq}: the stored PDF's sha256 is not the one the log recorded"),
-    "minutes.head_missing": ("sự kiện số {seq}: biên bản ghi mã cuối {head}…, nhưng thiếu sự kiện số {before}",
-                             "seq {seq}: the minutes name head {head}…, but seq {before} is missing"),
-    "minutes.head_differs": ("sự kiện số {seq}: biên bản ghi mã cuối {head}…, nhật ký có {had}…",
-                             "seq {seq}: the minutes name head {head}…, the log had {had}…"),
-    "signed.missing": ("sự kiện số {seq}: bản đã ký {revision} không được lưu", "seq {seq}: signed copy {revision} is not stored"),
-    "signed.sha": ("sự kiện số {seq}: mã SHA-256 của bản đã ký {revision} khác với mã nhật ký đã ghi",
-                   "seq {seq}: signed copy {revision}'s sha256 is not the one the log recorded"),
-    "signed.prefix": ("sự kiện số {seq}: bản đã ký {revision} không bắt đầu bằng bản trước nó",
-                      "seq {seq}: signed copy {revision} does not begin with the copy before it"),
-    "signed.broken": ("sự kiện số {seq}: bản đã ký {revision}: chữ ký '{field}' của {signer} (phiên bản tệp {file_revision}) "
-                      "đã bị phá vỡ",
-                      "seq {seq}: signed copy {revision}: signature '{field}' by {signer} (file revision {file_revision}) "
-                      "is broken"),
-    "signed.partial": ("sự kiện số {seq}: bản đã ký {revision}: chữ ký '{field}' của {signer} (phiên bản tệp "
-                       "{file_revision}) không phủ toàn bộ",
-                       "seq {seq}: signed copy {revision}: signature '{field}' by {signer} (file revision {file_revision}) "
-                       "is not whole"),
-    "summary.ok": ("ok: phiên {session}, {count} sự kiện, mã cuối {head}", "ok: session {session}, {count} events, head {head}"),
-    "summary.final": (", mã SHA-256 biên bản chính thức {sha256}", ", final minutes sha256 {sha256}"),
-    "summary.signed": (", {count} bản đã ký còn nguyên vẹn", ", {count} signed copies intact"),
-    "summary.signed.one": (", {count} bản đã ký còn nguyên vẹn", ", {count} signed copy intact"),
-    "summary.failed": ("{count} vấn đề trong phiên {session}", "{count} problem(s) in session {session}"),
-}
-
-
-def say(key: str, lang: str, **params) -> str:
-    """The message ``key`` in ``lang`` ("vi" or "en") with ``params`` filled in."""
-    return MESSAGES[key][0 if lang == "vi" else 1].format(**params)
-
-
-class Said(str):
-    """A message in English (its ``str``), with the keys and parameters it was said with, to say it in another language."""
-
-    parts: tuple[tuple[str, dict], ...]
-
-    @classmethod
-    def of(cls, *parts: tuple[str, dict]) -> "Said":
-        said = cls("".join(say(key, "en", **params) for key, params in parts))
-        said.parts = parts
-        return said
-
-    def text(self, lang: str) -> str:
-        return "".join(say(key, lang, **params) for key, params in self.parts)
-
-
-def said(key: str, **params) -> Said:
-    return Said.of((key, params))
 
 
 class _Nowhere:
@@ -86,7 +24,7 @@ class _Nowhere:
 
 def _existing(db: str) -> str:
     if not Path(db).is_file():
-        raise LookupError(f"no database at {db} (give --db or set PHIENHOP_DB)")
+        raise LookupError(said("db.missing", db=db))
     return db
 
 

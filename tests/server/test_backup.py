@@ -12,9 +12,11 @@ from ..support import ADMIN, ROOT, Server, small_agenda
 from .fixtures import log_v1
 
 
-def phienhop(*args: str) -> subprocess.CompletedProcess:
+def phienhop(*args: str, lang: str | None = "en") -> subprocess.CompletedProcess:
+    """The CLI, reporting in ``lang`` (PHIENHOP_LANG; None: not set, the default)."""
+    env = {k: v for k, v in os.environ.items() if k != "PHIENHOP_LANG"} | ({"PHIENHOP_LANG": lang} if lang else {})
     return subprocess.run([sys.executable, "-m", "phienhop.server.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env=env)
 
 
 def _minutes(server: Server, session: str) -> bytes:
@@ -125,3 +127,29 @@ def test_a_damaged_backup_is_reported_and_not_restored(tmp_path):
     assert "hash mismatch (the row was changed)" in done.stdout
     assert done.stdout.splitlines()[-1] == f"backup {copy}: 1 problem(s); do not rely on it"
     assert not target.exists()
+
+
+def test_backup_and_restore_speak_vietnamese_first(tmp_path):
+    """Without PHIENHOP_LANG or --lang, a refusal and a damaged copy's report are in Vietnamese; --lang en in English."""
+    import sqlite3
+
+    fixture = log_v1(tmp_path / "old.db")
+    target = tmp_path / "x.db"
+    target.write_bytes(b"not yet moved aside")
+    refused = phienhop("restore", str(fixture), "--db", str(target), lang=None)
+    assert (refused.returncode, refused.stderr) == (2, (
+        f"phienhop: {target} đã có: hãy dừng máy chủ và chuyển cơ sở dữ liệu (cùng các tệp -wal, -shm, .keys) đi chỗ "
+        "khác trước; khôi phục không bao giờ ghi đè\n"))
+    with sqlite3.connect(fixture) as conn:
+        session, seq = conn.execute("SELECT session, seq FROM events WHERE type = 'note.recorded' "
+                                    "AND CAST(data AS TEXT) LIKE '%Ghi chú 1%'").fetchone()
+        conn.execute("UPDATE events SET data = replace(data, 'Ghi chú 1', 'Ghi chú 9') WHERE session = ? AND seq = ?",
+                     (session, seq))
+    report = phienhop("restore", str(fixture), "--db", str(tmp_path / "new.db"), lang=None)
+    assert report.returncode == 1
+    assert report.stdout.splitlines() == [
+        f"FAIL phiên {session}: sự kiện số {seq}: mã băm không khớp (dòng đã bị sửa)",
+        f"bản sao lưu {fixture}: 1 vấn đề; đừng dựa vào nó",
+    ]
+    english = phienhop("restore", str(fixture), "--db", str(tmp_path / "new.db"), "--lang", "en", lang=None)
+    assert english.stdout.splitlines()[-1] == f"backup {fixture}: 1 problem(s); do not rely on it"

@@ -76,12 +76,12 @@ def test_the_report_is_in_the_sessions_language_unless_asked_otherwise(tmp_path)
     assert english.stdout.splitlines()[-1] == f"2 problem(s) in session {session}"
 
 
-def test_every_verify_message_says_the_same_in_both_languages():
+def test_every_verify_backup_and_restore_message_says_the_same_in_both_languages():
     """Each message has a vi and an en text naming the same parameters, and the vi text is NFC."""
     import string
     import unicodedata
 
-    from phienhop.server.verify import MESSAGES
+    from phienhop.server.reports import MESSAGES
 
     for key, (vi, en) in MESSAGES.items():
         names = [{f[1] for f in string.Formatter().parse(text) if f[1]} for text in (vi, en)]
