@@ -180,15 +180,13 @@ class Follower:
         self.token: str | None = None  # the hash of the token it follows with (an edge cuts it when revoked)
 
     def offer(self, entry: Entry | None) -> None:
-        """Take ``entry`` (None: the end marker): written now when caught up and idle, else queued; never waits."""
+        """Queue ``entry`` (None: the end marker) for the handler; never waits. (``Room.deliver`` writes the next entry
+        of a caught-up, idle follower itself; what reaches here is anything else.)"""
         queue = self._queue
         if entry is not None and self.direct is not None and not queue:
             if entry.seq <= self.forwarded:
-                return
-            if entry.seq == self.forwarded + 1 and self.direct(entry.frame(self.audience)):
-                self.forwarded = entry.seq
-                return
-            self.direct = None
+                return  # sent already
+            self.direct = None  # not the next one: the handler takes over, from its queue
         if queue is None:
             queue = self._queue = collections.deque()
         if entry is not None and len(queue) >= self.backlog:
