@@ -139,6 +139,10 @@ def _known(srv) -> int:
     ("duration-out-of-range", "application/json",
      json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": 1e400').encode(), 422,
      {"error": "agenda.invalid", "detail": "items[0].duration_min: number out of range", "path": "items[0].duration_min"}),
+    ("duration-as-text", "application/json",  # read strictly by type, as a command's fields are
+     json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": "5"').encode(), 422,
+     {"error": "agenda.invalid", "detail": "items[0].duration_min: Expected `int`, got `str`",
+      "path": "items[0].duration_min"}),
 ])
 def test_hostile_agenda_body(srv, name, content_type, body, status, answer):
     """An agenda sent as text/plain is 415; one with a key given twice or a number out of range is agenda.invalid at
