@@ -77,24 +77,24 @@ def test_english_pages_keep_no_vietnamese_label(room):
              "member": room.open(s.person("to-lam"), "member"), "point": room.open(s.point("ha-noi"), "point")}
     user = sorted([*agenda_texts(), NOTE], key=len, reverse=True)
     left = {}
-    for name, page in pages.items():
-        page.click("#lang")
-        until(page, "document.documentElement.lang === 'en'")
+
+    def look(name: str, page) -> None:
+        """Open every folded section on ``page``, then note what is left in Vietnamese under ``name``."""
         for details in page.locator("details:not([open]) > summary").all():
             if details.is_visible():
                 details.click()
         found = page.evaluate(LEFT_IN_VIETNAMESE, user)
         if found:
             left[name] = found
+
+    for name, page in pages.items():
+        page.click("#lang")
+        until(page, "document.documentElement.lang === 'en'")
+        look(name, page)
     # And once the session is closed (the minutes panel, the results, the closed notices).
     room.ok(type="item.end", item="quy-che")
     room.ok(type="session.close")
     for name, page in pages.items():
         until(page, "window.phienhop.live.state.status === 'closed'")
-        for details in page.locator("details:not([open]) > summary").all():
-            if details.is_visible():
-                details.click()
-        found = page.evaluate(LEFT_IN_VIETNAMESE, user)
-        if found:
-            left[f"{name} closed"] = found
+        look(f"{name} closed", page)
     assert left == {}, json.dumps(left, ensure_ascii=False, indent=1)
