@@ -31,7 +31,7 @@ async def handler(ws) -> None:
 
 
 async def main(port: int) -> None:
-    async with serve(handler, "127.0.0.1", port, compression=None, ping_interval=10, ping_timeout=10,
+    async with serve(handler, "127.0.0.1", port, compression=None, ping_interval=20, ping_timeout=10,
                      max_size=16 * 1024, backlog=2048):
         print("ready", flush=True)
         await asyncio.Future()

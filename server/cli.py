@@ -110,6 +110,7 @@ def cli() -> None:
 @setting_option("public_url")
 @setting_option("presence_debounce")
 @setting_option("follower_backlog")
+@setting_option("ping_every")
 @setting_option("request_timeout")
 @setting_option("max_connections")
 @setting_option("evict_after")
@@ -160,7 +161,7 @@ def serve(agenda, no_sample, log_level, **values) -> int:
                           guard.connection_cap(settings.max_connections, guard.raise_descriptor_limit()))
     from .serving import uvicorn_config
 
-    config = uvicorn_config(app, settings.host, settings.port, log_level.lower(),
+    config = uvicorn_config(app, settings.host, settings.port, log_level.lower(), ping_every=settings.ping_every,
                             http=guard.guarded(limits))  # a deadline per request and a connection cap (guard.py)
     logs.install(log_level.lower(), secrets=(settings.admin_token,))
     try:
@@ -179,8 +180,9 @@ def serve(agenda, no_sample, log_level, **values) -> int:
 @setting_option("port", default=8001)
 @setting_option("public_url")
 @setting_option("follower_backlog")
+@setting_option("ping_every")
 @setting_option("log_level")
-def edge(primary, redis_url, host, port, public_url, follower_backlog, log_level) -> int:
+def edge(primary, redis_url, host, port, public_url, follower_backlog, ping_every, log_level) -> int:
     """Serve the live stream and events?since= of the primary's sessions to followers, fed by Redis.
 
     Stateless: start as many as followers need, behind a proxy that sends followers here and
@@ -197,7 +199,7 @@ def edge(primary, redis_url, host, port, public_url, follower_backlog, log_level
         return _fail("the edge needs the primary's admin token in $PHIENHOP_ADMIN_TOKEN")
     logs.install(log_level.lower(), secrets=(token,))
     settings = EdgeSettings(primary=primary, redis=redis_url, host=host, port=port, admin_token=token,
-                            public_url=public_url, follower_backlog=follower_backlog)
+                            public_url=public_url, follower_backlog=follower_backlog, ping_every=ping_every)
     try:
         return run(settings, log_level.lower())
     except KeyboardInterrupt:

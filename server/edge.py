@@ -51,6 +51,7 @@ class EdgeSettings(msgspec.Struct):
     admin_token: str = ""
     public_url: str = ""
     follower_backlog: int = 256
+    ping_every: float = 20.0  # seconds between keepalive pings (serving.uvicorn_config)
 
 
 class Primary:
@@ -438,5 +439,5 @@ def run(settings: EdgeSettings, log_level: str = "warning") -> int:
     app = EdgeApp(settings)
     print(f"phienhop edge {app.edge.id} on http://{settings.host}:{settings.port}  "
           f"(primary {settings.primary}, redis {settings.redis})", flush=True)
-    uvicorn.Server(uvicorn_config(app, settings.host, settings.port, log_level)).run()
+    uvicorn.Server(uvicorn_config(app, settings.host, settings.port, log_level, ping_every=settings.ping_every)).run()
     return 0

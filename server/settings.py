@@ -60,6 +60,8 @@ SETTINGS = [
             click.FloatRange(min=0)),
     Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", 256, "live events queued for one follower before it is cut off (close 4408) to resume",
             click.IntRange(min=1)),
+    Setting("ping_every", "PHIENHOP_PING_EVERY", 20.0, "seconds between keepalive pings to each live connection; one that has not answered within half of that is dropped (close 1011)",
+            click.FloatRange(min=0.2)),
     Setting("request_timeout", "PHIENHOP_REQUEST_TIMEOUT", 10.0, "seconds a client has to send a whole request (headers and body) before it is answered 408 and let go",
             click.FloatRange(min=0.1)),
     Setting("max_connections", "PHIENHOP_MAX_CONNECTIONS", 0, "open connections at most, HTTP and WebSocket (0: as many as the descriptor limit allows, less 64)",
@@ -93,6 +95,7 @@ class Settings(msgspec.Struct):
     admin_token: str = _D["admin_token"]
     presence_debounce: float = _D["presence_debounce"]
     follower_backlog: int = _D["follower_backlog"]
+    ping_every: float = _D["ping_every"]
     evict_after: float = _D["evict_after"]
     request_timeout: float = _D["request_timeout"]
     max_connections: int = _D["max_connections"]
