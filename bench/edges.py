@@ -16,7 +16,11 @@ event on the other edges (kill -9 at the end of the 3,000 phase, where the edge 
 followers, and of the 10,000 phase; the edge is started again before the next phase), and Redis
 memory per session.
 
-    python bench/edges.py [--scale 1.0] [--events 30] [--procs 4]
+Every phase runs ``--rounds`` times (round after round) and the summary gives the medians, with
+each round's figure; once, before the single node's events at its largest size, it idles one
+keepalive interval and prints an idle follower's CPU per second.
+
+    python bench/edges.py [--scale 1.0] [--events 30] [--rounds 3] [--procs 4]
 
 Bounded: every wait has a deadline; processes are killed at the end whatever happens.
 """
@@ -45,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support import RedisServer, free_port, small_agenda  # noqa: E402
 
 from fanout import _wait_http  # noqa: E402  (bench/ is this script's own folder on sys.path)
+from phienhop.server.live import STALL_EVERY  # noqa: E402
+from phienhop.server.serving import PING_EVERY  # noqa: E402
 
 ADMIN = "bench-admin-token"
 WARMUP = 3
@@ -199,7 +205,8 @@ class Cluster:
         self.tmp.cleanup()
 
 
-async def phase(cluster: Cluster, n: int, events: int, on_edges: bool, procs: int, kill_edge: bool) -> dict:
+async def phase(cluster: Cluster, n: int, events: int, on_edges: bool, procs: int, kill_edge: bool,
+                idle_s: float = 0.0) -> dict:
     total = WARMUP + events
     ctx = mp.get_context("fork")
     shared = {"counts": ctx.Array("i", procs * total, lock=False), "ready": ctx.Value("i", 0), "stop": ctx.Event(),
@@ -220,6 +227,12 @@ async def phase(cluster: Cluster, n: int, events: int, on_edges: bool, procs: in
         servers = {"primary": cluster.primary.pid, "redis": cluster.redis.proc.pid,
                    **{f"edge{i}": e.pid for i, e in enumerate(cluster.edges)}}
         before = {k: cpu_s(pid) for k, pid in servers.items() if Path(f"/proc/{pid}").exists()}
+        idle = None
+        if idle_s:
+            await asyncio.sleep(idle_s)
+            now = {k: cpu_s(pid) for k, pid in servers.items() if k in before}
+            idle = (now["primary"] - before["primary"]) / idle_s / n * 1e6
+            before = now
         sent, missing = [], 0
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{cluster.port}", timeout=30) as client:
             for k in range(total):
@@ -266,6 +279,8 @@ async def phase(cluster: Cluster, n: int, events: int, on_edges: bool, procs: in
               "p50_ms": statistics.median(latencies) * 1000, "p99_ms": sorted(latencies)[int(0.99 * (len(latencies) - 1))] * 1000,
               "cpu_primary_us": cpu["primary"] / delivered * 1e6,
               "cpu_edges_us": edge_cpu / delivered * 1e6 if on_edges else None}
+    if idle is not None:
+        result["idle_us_per_follower_s"] = idle
     if kill_edge:
         done = [t for t in resumed if t is not None]
         result["kill_victims"] = len(resumed)
@@ -285,35 +300,69 @@ def _line(r: dict) -> str:
             f"holes {r['holes']} dups {r['dups']} order {r['disorder']} missing {r['missing']}  {cpu}{extra}")
 
 
-async def main(scale: float, events: int, procs: int) -> None:
+async def main(scale: float, events: int, procs: int, rounds: int) -> None:
     # (where, followers, kill an edge at the end): the 3,000 phase kills an edge holding 1,000
     # followers (the goal's size), the 10,000 phase one holding 3,334.
     # The single node also at 5,000 and 10,000: a message costs more CPU the more connections a
     # process (and the kernel) holds, on the bare websockets server too (bench/fanout.py), so the
     # edges are also compared with the single node at their own size.
+    # Rounds: every phase once per round, the rounds one after another, medians at the end: one
+    # phase alone moved by ~15 % between runs on this machine's two shared cores.
     sizes = [("single", int(1000 * scale), False), ("edges", int(1000 * scale), False),
              ("edges", int(3000 * scale), True), ("single", int(5000 * scale), False),
              ("edges", int(5000 * scale), False), ("single", int(10000 * scale), False),
              ("edges", int(10000 * scale), True)]
     cluster = Cluster(edges=3)
-    results = []
+    results: dict[tuple[bool, int], list[dict]] = {}
+    idle = None
     try:
-        for where, n, kill in sizes:
-            cluster.restart_edge(0)
-            r = await phase(cluster, n, events, where == "edges", procs, kill_edge=kill)
-            results.append(r)
-            print(_line(r), flush=True)
+        for k in range(rounds):
+            for where, n, kill in sizes:
+                cluster.restart_edge(0)
+                # Once: the CPU an idle follower costs (keepalive pings, stall checks) over one ping interval.
+                idle_s = PING_EVERY if (k == 0 and where == "single" and n == sizes[-1][1]) else 0.0
+                r = await phase(cluster, n, events, where == "edges", procs, kill_edge=kill, idle_s=idle_s)
+                results.setdefault((r["edges"], n), []).append(r)
+                idle = r.get("idle_us_per_follower_s", idle)
+                print(f"  round {k + 1}" + _line(r), flush=True)
         memory, length = cluster.redis_memory()
     finally:
         cluster.stop()
-    single, edges_1k = results[0], results[1]
-    alone = {r["n"]: r for r in results if not r["edges"]}
-    on_edges = [r for r in results if r["edges"]]
-    print(f"Redis hop at {single['n']} followers: p50 +{edges_1k['p50_ms'] - single['p50_ms']:.1f} ms "
-          f"(goal <= 5 ms); edge CPU per message / single node at {single['n']}: "
-          + ", ".join(f"{r['n']}: x{r['cpu_edges_us'] / single['cpu_primary_us']:.2f}" for r in on_edges)
-          + " (goal <= 1.2); / single node at the same size: "
-          + ", ".join(f"{r['n']}: x{r['cpu_edges_us'] / alone[r['n']]['cpu_primary_us']:.2f}" for r in on_edges if r["n"] in alone))
+
+    def median(where: bool, n: int, key: str) -> float:
+        return statistics.median(r[key] for r in results[(where, n)])
+
+    def cpu(r: dict) -> float:
+        return r["cpu_edges_us"] if r["edges"] else r["cpu_primary_us"]
+
+    base_n = sizes[0][1]
+    print(f"Medians of {rounds} round(s):")
+    for where, n, _ in sizes:
+        on_edges = where == "edges"
+        cpus = [cpu(r) for r in results[(on_edges, n)]]
+        print(f"  {'3 edges' if on_edges else 'single '} {n:6} followers: p50 {median(on_edges, n, 'p50_ms'):7.1f} ms  "
+              f"p99 {median(on_edges, n, 'p99_ms'):7.1f} ms  CPU/msg {statistics.median(cpus):.2f} us "
+              f"(rounds: {', '.join(f'{c:.2f}' for c in cpus)})")
+    every = [r for rs in results.values() for r in rs]
+    print("Over every phase and round: holes {}, duplicates {}, order violations {}, missing {} (goal: 0, 0, 0, 0)".format(
+        *(sum(r[key] for r in every) for key in ("holes", "dups", "disorder", "missing"))))
+    single_cpu = statistics.median(cpu(r) for r in results[(False, base_n)])
+    hop = median(True, base_n, "p50_ms") - median(False, base_n, "p50_ms")
+    print(f"Redis hop at {base_n} followers: p50 +{hop:.1f} ms (goal <= 5 ms)")
+    print(f"Edge CPU per message / single node at {base_n} (goal <= 1.2): " + ", ".join(
+        f"{n}: x{statistics.median(cpu(r) for r in results[(True, n)]) / single_cpu:.2f}"
+        for where, n, _ in sizes if where == "edges"))
+    print("Edge CPU per message / single node at the same size: " + ", ".join(
+        f"{n}: x{statistics.median(cpu(r) for r in results[(True, n)]) / statistics.median(cpu(r) for r in results[(False, n)]):.2f}"
+        for where, n, _ in sizes if where == "edges" and (False, n) in results))
+    for where, n, kill in sizes:
+        if kill:
+            times = [r["kill_s"] for r in results[(True, n)]]
+            print(f"Edge kill at {n} ({results[(True, n)][0]['kill_victims']} of its followers): caught up elsewhere in "
+                  f"{statistics.median(times):.2f} s (rounds: {', '.join(f'{t:.2f}' for t in times)}; goal <= 3 s at 1,000)")
+    if idle is not None:
+        print(f"An idle follower on the single node: {idle:.2f} us of CPU per second "
+              f"(keepalive ping every {PING_EVERY:.0f} s, stall checks every {STALL_EVERY:.0f} s)")
     print(f"Redis memory for the session: {memory} bytes for {length} entries ({memory / max(length, 1):.0f} B/entry)")
 
 
@@ -322,8 +371,9 @@ if __name__ == "__main__":
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the follower counts (0.1: 100, 500, 1,000)")
     parser.add_argument("--events", type=int, default=30)
     parser.add_argument("--procs", type=int, default=4, help="load-generator processes")
+    parser.add_argument("--rounds", type=int, default=3, help="every phase this many times; medians printed")
     args = parser.parse_args()
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-    print(f"bench/edges.py: scale {args.scale}, {args.events} events, {args.procs} generator processes, "
+    print(f"bench/edges.py: scale {args.scale}, {args.events} events, {args.rounds} rounds, {args.procs} generator processes, "
           f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f})", flush=True)
-    uvloop.run(main(args.scale, args.events, args.procs))
+    uvloop.run(main(args.scale, args.events, args.procs, args.rounds))
