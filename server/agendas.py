@@ -15,7 +15,7 @@ def draft_reader(base: Path):
     def read(name: str) -> str:
         path = (base / name).resolve()
         if base not in path.parents:
-            raise ValueError(f"must stay inside {base.name}/: {name}")
+            raise AgendaError("(file)", "draft.outside", folder=base.name, draft=name)
         return decode_text(path.read_bytes(), name)
 
     return read
@@ -33,6 +33,6 @@ def load_agenda_file(path: str | Path) -> tuple[Agenda, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise AgendaError("(file)", f"cannot read {path}: {exc.strerror}") from None
+        raise AgendaError("(file)", "file.unreadable", file=str(path), error=exc.strerror or str(exc)) from None
     fmt = "json" if path.suffix == ".json" else "toml"
     return load_agenda(data, path.parent, fmt)

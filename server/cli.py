@@ -45,6 +45,16 @@ def _in(message, lang: str) -> str:
     return message.text(lang) if hasattr(message, "text") else str(message)
 
 
+FIX_AND_RESTART = {"vi": "Hãy sửa tệp rồi khởi động lại.", "en": "Fix the file and start again."}
+
+
+def _env_lang() -> str:
+    """The language of what a command without --lang tells a person: $PHIENHOP_LANG (vi or en), else Vietnamese."""
+    import os
+
+    return "en" if os.environ.get("PHIENHOP_LANG", "").strip().lower() == "en" else "vi"
+
+
 LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", envvar="PHIENHOP_LANG",
                            show_envvar=True, show_default=True, help="language of the report")
 
@@ -143,7 +153,8 @@ def serve(agenda, no_sample, log_level, **values) -> int:
         try:
             load_agenda_file(path)
         except AgendaError as exc:
-            click.echo(f"phienhop: {path}: {exc}\nFix the file and start again.", err=True)
+            lang = _env_lang()
+            click.echo(f"phienhop: {path}: {exc.text(lang)}\n{FIX_AND_RESTART[lang]}", err=True)
             return 2
 
     def announce(text: str) -> None:
@@ -224,7 +235,7 @@ def create(agenda_file, server, admin_token_flag) -> int:
     try:
         agenda, _ = load_agenda_file(agenda_file)
     except AgendaError as exc:
-        return _fail(f"{agenda_file}: {exc}")
+        return _fail(f"{agenda_file}: {exc.text(_env_lang())}")
     admin_token, problem = _admin_token(admin_token_flag)
     if problem:
         return _fail(problem)

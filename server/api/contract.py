@@ -37,6 +37,8 @@ ERROR = {
         "detail": {"type": "string", "description": "what was wrong, in English, for people reading logs"},
         "params": {"type": "object", "description": "the values the detail was made from (stable names)"},
         "path": {"type": "string", "description": "agenda.invalid: the key path (`items[3].poll.rule`)"},
+        "reason": {"type": "string", "description": "agenda.invalid: why, as a stable code (`value.unknown`, `id.duplicate`, ...); "
+                   "with `params`, the words in Vietnamese or English (`REASONS` in server/domain/agenda.py)"},
         "request_id": {"type": "string", "description": "500: the id the server logged the error under"},
     },
 }

@@ -96,8 +96,8 @@ def _check_agenda_json(body: bytes) -> None:
         return  # types: the agenda is converted strictly (domain.agenda)
     kind, path, key = found
     if kind == jsoncheck.DUPLICATE:
-        raise AgendaError(jsoncheck.key_path([*path, key]), "this key is given twice; give it once")
-    raise AgendaError(jsoncheck.key_path(path), "number out of range")
+        raise AgendaError(jsoncheck.key_path([*path, key]), "key.twice")
+    raise AgendaError(jsoncheck.key_path(path), "number.range")
 
 
 MAX_AGENDA_SCAN_DEPTH = 20_000  # brackets: a reference agenda of 89 people has ~400
@@ -288,4 +288,5 @@ def explain_invalid(errors: list[dict]) -> tuple[str, str]:
 
 
 def agenda_error(request: Request, exc: AgendaError) -> Response:
-    return Response({"error": "agenda.invalid", "detail": str(exc), "path": exc.path}, status_code=422)
+    return Response({"error": "agenda.invalid", "detail": str(exc), "path": exc.path, "reason": exc.code,
+                     "params": exc.params}, status_code=422)

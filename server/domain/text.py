@@ -35,29 +35,56 @@ def is_id(value: str) -> bool:
     return _ID.fullmatch(value) is not None
 
 
+# What a refused character is, (vi, en), by kind.
+KINDS: dict[str, tuple[str, str]] = {
+    "line": ("dấu xuống dòng hoặc tab (nội dung này chỉ có một dòng)", "a line break or tab (this text is one line)"),
+    "bidi": ("ký tự điều khiển chiều viết (có thể làm chữ hiện thành chữ khác)",
+             "a bidirectional control character (it can make text display as something else)"),
+    "zero_width": ("ký tự có độ rộng bằng không (không nhìn thấy)", "a zero-width character (invisible)"),
+    "surrogate": ("nửa cặp thay thế đứng riêng (không phải một ký tự)", "a lone surrogate (not a character)"),
+    "control": ("ký tự điều khiển", "a control character"),
+}
+HIDDEN = ("{label} ở ký tự thứ {at} là {kind}; hãy xóa nó", "{label} at character {at} is {kind}; remove it")
+BLANK = ("không được để trống", "must not be blank")
+
+
 def _kind(char: str) -> str:
     if char in "\t\n\r":
-        return "a line break or tab (this text is one line)"
+        return "line"
     if re.match(f"[{_BIDI}]", char):
-        return "a bidirectional control character (it can make text display as something else)"
+        return "bidi"
     if re.match(f"[{_ZERO_WIDTH}]", char):
-        return "a zero-width character (invisible)"
+        return "zero_width"
     if re.match(f"[{_SURROGATE}]", char):
-        return "a lone surrogate (not a character)"
-    return "a control character"
+        return "surrogate"
+    return "control"
 
 
-def text_problem(value: str, *, multiline: bool = False, required: bool = False) -> str | None:
-    """What is wrong with ``value`` as text people read, or None when it is fine."""
+def text_fault(value: str, *, multiline: bool = False, required: bool = False) -> tuple[str, dict] | None:
+    """What is wrong with ``value`` as text people read: ``("text.hidden", {label, at, kind})``, ``("text.blank", {})``, or None.
+
+    ``kind`` is a key of ``KINDS``; ``HIDDEN`` and ``BLANK`` say it in both languages.
+    """
     bad = (_MULTI_LINE_BAD if multiline else _SINGLE_LINE_BAD).search(value)
     if bad:
         char = bad.group()
         name = unicodedata.name(char, "") if not "\ud800" <= char <= "\udfff" else ""
         label = f"U+{ord(char):04X}" + (f" ({name})" if name else "")
-        return f"{label} at character {bad.start() + 1} is {_kind(char)}; remove it"
+        return "text.hidden", {"label": label, "at": bad.start() + 1, "kind": _kind(char)}
     if required and not value.strip():
-        return "must not be blank"
+        return "text.blank", {}
     return None
+
+
+def text_problem(value: str, *, multiline: bool = False, required: bool = False) -> str | None:
+    """What is wrong with ``value`` as text people read, in English, or None when it is fine."""
+    fault = text_fault(value, multiline=multiline, required=required)
+    if fault is None:
+        return None
+    code, params = fault
+    if code == "text.blank":
+        return BLANK[1]
+    return HIDDEN[1].format(**{**params, "kind": KINDS[params["kind"]][1]})
 
 
 def check_command_text(command) -> None:

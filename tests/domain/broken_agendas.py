@@ -6,8 +6,6 @@ import re
 
 TOO_DEEP = "nested too deeply: an agenda nests at most 8 tables or arrays deep"
 
-TOO_DEEP = "nested too deeply: an agenda nests at most 8 tables or arrays deep"
-
 # Its draft path exists under the repository's agendas/ (what the server reads POSTed drafts from);
 # tests that load it from a temporary directory write a draft there too.
 DRAFT = "drafts/quy-che-hoat-dong.md"

@@ -148,3 +148,58 @@ def test_deputies_vote_speech_time_and_show_of_hands_are_read():
     with pytest.raises(AgendaError) as refused:
         decode_agenda(data)
     assert str(refused.value) == "items[1].speech_min: Expected `int` >= 1"
+
+
+def test_every_agenda_reason_says_the_same_in_both_languages():
+    """Each reason has a vi and an en text naming the same parameters; the vi text is NFC; so are the kinds of hidden characters."""
+    import string
+
+    from phienhop.server.domain.agenda import REASONS
+    from phienhop.server.domain.text import KINDS
+
+    for code, (vi, en) in REASONS.items():
+        names = [{f[1] for f in string.Formatter().parse(text) if f[1]} for text in (vi, en)]
+        assert names[0] == names[1], code
+        assert unicodedata.normalize("NFC", vi) == vi, code
+        assert vi != en, code
+    for kind, (vi, en) in KINDS.items():
+        assert unicodedata.normalize("NFC", vi) == vi and vi != en, kind
+
+
+@pytest.mark.parametrize("name, breaks, path, reason", BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_file_is_also_said_in_vietnamese(tmp_path, name, breaks, path, reason):
+    """Every broken case has a reason code whose Vietnamese text is what ``text('vi')`` gives; ``text('en')`` is the English."""
+    from phienhop.server.domain.agenda import REASONS, say_reason
+
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(write(tmp_path, breaks(VALID)))
+    exc = refused.value
+    assert exc.code in REASONS
+    assert exc.text("en") == str(exc)
+    vi = exc.text("vi")
+    assert vi == f"{'(tệp)' if path == '(file)' else path}: {say_reason(exc.code, 'vi', **exc.params)}"
+    assert vi != exc.text("en") and "{" not in vi.replace(VALID, "")
+
+
+@pytest.mark.parametrize("edit, vi", [
+    (('rule = "simple"', 'rule = "most"'), "items[1].poll.rule: rule không hợp lệ: 'most'"),
+    (('id = "tv-1"', 'id = "thu-ky"'), "people[2].id: mã 'thu-ky' bị trùng (đã có trong people)"),
+    (('title = "Phiên họp thử nghiệm"', 'title = "Phiên họp\u202ethử nghiệm"'),
+     "session.title: U+202E (RIGHT-TO-LEFT OVERRIDE) ở ký tự thứ 10 là ký tự điều khiển chiều viết "
+     "(có thể làm chữ hiện thành chữ khác); hãy xóa nó"),
+    (('duration_min = 5', 'duration_min = "5"'), "items[0].duration_min: cần một số nguyên, nhưng đây là chữ (một chuỗi)"),
+    (("14:00:00+07:00", "14:00:00"), "session.starts_at: cần có độ lệch UTC (múi giờ), ví dụ 2021-11-30T14:00:00+07:00"),
+])
+def test_what_a_secretary_reads_in_vietnamese(tmp_path, edit, vi):
+    """The words of the commonest mistakes, in Vietnamese, exactly."""
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(write(tmp_path, VALID.replace(*edit, 1).encode()))
+    assert refused.value.text("vi") == vi
+
+
+def test_a_file_saved_in_utf16_is_said_in_vietnamese(tmp_path):
+    """The encoding advice names the file in the reader's language ("the file" / "tệp")."""
+    with pytest.raises(AgendaError) as refused:
+        load_agenda_file(write(tmp_path, VALID.encode("utf-16")))
+    assert refused.value.text("vi") == "(tệp): văn bản UTF-16 (dấu thứ tự byte FF FE): hãy lưu tệp dưới dạng UTF-8"
+    assert refused.value.text("en") == "(file): UTF-16 text (byte-order mark FF FE): save the file as UTF-8"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from phienhop.server.domain.agenda import say_reason
 from tests.domain.broken_agendas import BROKEN, BROKEN_JSON, DRAFT, VALID, matches
 from tests.support import ADMIN, ROOT
 
@@ -51,16 +52,21 @@ def test_hostile_json_is_422_and_creates_nothing(srv, name, body, path, reason):
     r = srv.http.post("/api/sessions", content=body,
                       headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
     assert r.status_code == 422, r.text
-    assert r.json() == {"error": "agenda.invalid", "detail": f"{path}: {reason}", "path": path}
+    body = r.json()
+    assert {k: body[k] for k in ("error", "detail", "path")} == {"error": "agenda.invalid", "detail": f"{path}: {reason}", "path": path}
+    assert say_reason(body["reason"], "en", **body["params"]) == reason  # what a client needs to say it in Vietnamese
     assert counts(srv) == before
 
 
 def test_serve_refuses_a_bad_agenda(tmp_path):
-    """phienhop serve --agenda BAD.toml exits 2 naming the key path, and creates no database."""
+    """phienhop serve --agenda BAD.toml exits 2 naming the key path, in Vietnamese (English with PHIENHOP_LANG=en), and creates no database."""
     bad = tmp_path / "bad.toml"
     bad.write_text(VALID.replace('rule = "simple"', 'rule = "most"'), encoding="utf-8")
     db = tmp_path / "phienhop.db"
     run = phienhop("serve", "--db", str(db), "--port", "0", "--agenda", str(bad))
+    assert run.returncode == 2
+    assert run.stderr == f"phienhop: {bad}: items[1].poll.rule: rule không hợp lệ: 'most'\nHãy sửa tệp rồi khởi động lại.\n"
+    run = phienhop("serve", "--db", str(db), "--port", "0", "--agenda", str(bad), env={"PHIENHOP_LANG": "en"})
     assert run.returncode == 2
     assert run.stderr == f"phienhop: {bad}: items[1].poll.rule: unknown rule 'most'\nFix the file and start again.\n"
     assert not db.exists()

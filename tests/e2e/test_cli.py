@@ -103,3 +103,17 @@ def test_each_commands_db_help_says_what_it_does_there(command):
     text = " ".join(done.stdout.split())
     assert f"--db FILE {DB_HELP[command]} [env var: PHIENHOP_DB; default: var/phienhop.db]" in text
     assert ("created if missing" in text) is (command == "serve")
+
+
+def test_create_refuses_a_bad_agenda_in_vietnamese_or_english(tmp_path):
+    """A broken agenda file is refused before any request, naming the key path: Vietnamese unless PHIENHOP_LANG=en."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(REFERENCE.read_text(encoding="utf-8").replace('chair = "', 'chair = "khong-co-', 1), encoding="utf-8")
+    env = admin_env()
+    done = phienhop("create", str(bad), "--server", "http://127.0.0.1:9", env={**env, "PHIENHOP_LANG": ""})
+    assert (done.returncode, done.stdout) == (2, "")
+    assert re.fullmatch(rf"phienhop: {re.escape(str(bad))}: session\.chair: 'khong-co-[a-z0-9-]+' không có trong danh sách "
+                        r"người dự\n", done.stderr), done.stderr
+    done = phienhop("create", str(bad), "--server", "http://127.0.0.1:9", env={**env, "PHIENHOP_LANG": "en"})
+    assert re.fullmatch(rf"phienhop: {re.escape(str(bad))}: session\.chair: 'khong-co-[a-z0-9-]+' is not one of the people\n",
+                        done.stderr), done.stderr

@@ -211,7 +211,8 @@ def test_json_agenda_numbers_are_strictly_typed(srv):
     agenda["items"][1]["duration_min"] = "20"
     r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": "Bearer test-admin-token"})
     assert (r.status_code, r.json()) == (422, {"error": "agenda.invalid", "path": "items[1].duration_min",
-                                               "detail": "items[1].duration_min: Expected `int`, got `str`"})
+                                               "detail": "items[1].duration_min: Expected `int`, got `str`",
+                                               "reason": "value.type", "params": {"expected": "int", "got": "str"}})
 
 
 def test_the_edges_presence_report_is_strictly_typed(srv):

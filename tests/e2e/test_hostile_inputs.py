@@ -135,14 +135,15 @@ def _known(srv) -> int:
     ("a-key-given-twice", "application/json",
      json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": 5, "duration_min": 50').encode(), 422,
      {"error": "agenda.invalid", "detail": "items[0].duration_min: this key is given twice; give it once",
-      "path": "items[0].duration_min"}),
+      "path": "items[0].duration_min", "reason": "key.twice", "params": {}}),
     ("duration-out-of-range", "application/json",
      json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": 1e400').encode(), 422,
-     {"error": "agenda.invalid", "detail": "items[0].duration_min: number out of range", "path": "items[0].duration_min"}),
+     {"error": "agenda.invalid", "detail": "items[0].duration_min: number out of range", "path": "items[0].duration_min",
+      "reason": "number.range", "params": {}}),
     ("duration-as-text", "application/json",  # read strictly by type, as a command's fields are
      json.dumps(small_agenda()).replace('"duration_min": 5', '"duration_min": "5"').encode(), 422,
      {"error": "agenda.invalid", "detail": "items[0].duration_min: Expected `int`, got `str`",
-      "path": "items[0].duration_min"}),
+      "path": "items[0].duration_min", "reason": "value.type", "params": {"expected": "int", "got": "str"}}),
 ])
 def test_hostile_agenda_body(srv, name, content_type, body, status, answer):
     """An agenda sent as text/plain is 415; one with a key given twice or a number out of range is agenda.invalid at

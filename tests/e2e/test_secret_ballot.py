@@ -209,7 +209,8 @@ def test_a_secret_ballot_among_unequal_weights_is_refused(srv):
     reason = ("a secret ballot needs equal voting weights, and these differ (1 to 7): the totals would show how a "
               "member of unusual weight voted; hold a named ballot, or give every voting member the same weight")
     assert (r.status_code, r.json()) == (422, {"error": "agenda.invalid", "path": "items[1].poll.ballot",
-                                               "detail": f"items[1].poll.ballot: {reason}"})
+                                               "detail": f"items[1].poll.ballot: {reason}",
+                                               "reason": "ballot.unequal", "params": {"low": 1, "high": 7}})
     agenda["items"][1]["poll"]["ballot"] = "named"
     s = srv.create(agenda)
     s.ok(s.chair, type="session.open")

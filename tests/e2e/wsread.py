@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def event_bytes(db: Path, session: str, seq: int) -> bytes:
         return bytes(conn.execute("SELECT data FROM events WHERE session = ? AND seq = ?", (session, seq)).fetchone()[0])
 
 
-def phienhop(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run the ``phienhop`` CLI in a child process; stdout and stderr as text."""
+def phienhop(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``phienhop`` CLI in a child process (``env`` added to this one's); stdout and stderr as text."""
     return subprocess.run([sys.executable, "-m", "phienhop.server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env={**os.environ, **(env or {})})
