@@ -32,6 +32,7 @@ from .domain.audiences import Audience, audience_of, public_bytes
 from .live import CLOSE_HISTORY_CHANGED, Presence, Room
 from .relay import Entry
 from .relay_redis import RedisRelay, end_task
+from .settings import BY_NAME
 from .tokens import Grant, token_hash
 from .view import ADMIN_GRANT, SessionView
 
@@ -50,8 +51,8 @@ class EdgeSettings(msgspec.Struct):
     port: int = 8001
     admin_token: str = ""
     public_url: str = ""
-    follower_backlog: int = 256
-    ping_every: float = 20.0  # seconds between keepalive pings (serving.uvicorn_config)
+    follower_backlog: int = BY_NAME["follower_backlog"].default  # the primary's settings table, written once there
+    ping_every: float = BY_NAME["ping_every"].default
 
 
 class Primary:

@@ -6,8 +6,10 @@ import gc
 
 import uvicorn
 
+from .settings import BY_NAME
+
 INBOUND_LIMIT = 16 * 1024  # bytes: followers only listen (1009 above this)
-PING_EVERY = 20.0  # seconds; the default of --ping-every
+PING_EVERY: float = BY_NAME["ping_every"].default  # seconds (--ping-every)
 
 
 def uvicorn_config(app, host: str, port: int, log_level: str = "warning", ping_every: float = PING_EVERY,
