@@ -203,10 +203,12 @@ def test_a_json_agenda_with_a_byte_order_mark_is_created_by_post(srv):
     assert r.status_code == 201, r.text
 
 
-def create_cli(srv, agenda: Path) -> subprocess.CompletedProcess:
+def create_cli(srv, agenda: Path, lang: str = "") -> subprocess.CompletedProcess:
+    """``phienhop create AGENDA`` as the admin; refusals in Vietnamese unless ``lang`` is "en" ($PHIENHOP_LANG)."""
     return subprocess.run(
         [sys.executable, "-m", "phienhop.server.cli", "create", str(agenda), "--server", srv.base],
-        cwd=agenda.parent, env=admin_env(), capture_output=True, text=True, timeout=60,  # the links CSV is written here
+        cwd=agenda.parent, env={**admin_env(), "PHIENHOP_LANG": lang}, capture_output=True, text=True,
+        timeout=60,  # the links CSV is written here
     )
 
 
@@ -226,20 +228,24 @@ def test_phienhop_create_reads_an_agenda_and_a_draft_saved_with_a_mark(srv, tmp_
     assert (draft.status_code, draft.text) == (200, "# Dự thảo Quy chế\n")
 
 
-@pytest.mark.parametrize("encoding, problem", [
-    ("utf-16", "UTF-16 text (byte-order mark FF FE): save the file as UTF-8"),
-    ("windows-1258", "not UTF-8 text (byte {byte}): save the file as UTF-8; Windows-1258 and other code pages are not read"),
+@pytest.mark.parametrize("encoding, lang, problem", [
+    ("utf-16", "", "(tệp): văn bản UTF-16 (dấu thứ tự byte FF FE): hãy lưu tệp dưới dạng UTF-8"),
+    ("utf-16", "en", "(file): UTF-16 text (byte-order mark FF FE): save the file as UTF-8"),
+    ("windows-1258", "", "(tệp): không phải văn bản UTF-8 (byte {byte}): hãy lưu tệp dưới dạng UTF-8; không đọc "
+                         "Windows-1258 và các bảng mã khác"),
+    ("windows-1258", "en", "(file): not UTF-8 text (byte {byte}): save the file as UTF-8; Windows-1258 and other code "
+                           "pages are not read"),
 ])
-def test_phienhop_create_names_the_encoding_problem(srv, tmp_path, encoding, problem):
-    """`phienhop create` on a UTF-16 or Windows-1258 file exits 2 naming the file, the problem and the fix."""
+def test_phienhop_create_names_the_encoding_problem(srv, tmp_path, encoding, lang, problem):
+    """`phienhop create` on a UTF-16 or Windows-1258 file exits 2 naming the file, the problem and the fix (vi, or en)."""
     from tests.domain.broken_agendas import VALID, windows_1258
 
     data = VALID.encode("utf-16") if encoding == "utf-16" else windows_1258(VALID)
     agenda = tmp_path / "phien-hop.toml"
     agenda.write_bytes(data)
-    done = create_cli(srv, agenda)
+    done = create_cli(srv, agenda, lang)
     byte = data.index("ê".encode("cp1258")) if encoding == "windows-1258" else 0
-    assert (done.returncode, done.stderr) == (2, f"phienhop: {agenda}: (file): {problem.format(byte=byte)}\n")
+    assert (done.returncode, done.stderr) == (2, f"phienhop: {agenda}: {problem.format(byte=byte)}\n")
 
 
 def test_phienhop_create_names_a_draft_in_utf_16(srv, tmp_path):
@@ -252,7 +258,7 @@ def test_phienhop_create_names_a_draft_in_utf_16(srv, tmp_path):
     agenda.write_text(VALID, encoding="utf-8")
     done = create_cli(srv, agenda)
     assert (done.returncode, done.stderr) == (
-        2, f"phienhop: {agenda}: items[1].draft: UTF-16 text (byte-order mark FF FE): save {DRAFT} as UTF-8\n")
+        2, f"phienhop: {agenda}: items[1].draft: văn bản UTF-16 (dấu thứ tự byte FF FE): hãy lưu {DRAFT} dưới dạng UTF-8\n")
 
 
 # -- 7. layout: Nơi nhận, the verification reference, headings kept with what follows, the file name -----
