@@ -525,9 +525,9 @@ def _bad_value(exc: click.BadParameter) -> str:
     source = ctx.get_parameter_source(param.name) if param.name else None
     envvar = getattr(param, "envvar", None)
     if source == click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
-        return f"${envvar}: {exc.message}. Set ${envvar} to a valid value, or unset it."
+        return f"${envvar}: {exc.message.rstrip('.')}. Set ${envvar} to a valid value, or unset it."
     flag = param.opts[0] if getattr(param, "opts", None) else param.human_readable_name
-    return f"{flag}: {exc.message}. Give a valid value (see `{ctx.command_path} --help`)."
+    return f"{flag}: {exc.message.rstrip('.')}. Give a valid value (see `{ctx.command_path} --help`)."
 
 
 def main(argv: list[str] | None = None) -> int:

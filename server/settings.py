@@ -28,6 +28,28 @@ class Port(click.ParamType):
         return number
 
 
+class Seconds(click.ParamType):
+    """A duration in seconds: a finite number from ``low`` to ``high``.
+
+    click's FloatRange lets ``nan`` through (every comparison with it is false) and ``inf`` when
+    there is no upper end: ``--ping-every nan`` switched the keepalive off without a word.
+    """
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float = 86_400.0) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param, ctx) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not self.low <= number <= self.high:  # false for nan
+            self.fail(f"{value!r} is not a number of seconds from {self.low:g} to {self.high:g}", param, ctx)
+        return number
+
+
 class Setting(msgspec.Struct, frozen=True):
     """One setting: ``--name`` on the command line, ``env`` in the environment, a typed ``default``.
 
@@ -57,17 +79,17 @@ SETTINGS = [
     Setting("public_url", "PHIENHOP_PUBLIC_URL", "", "base URL printed in join links (default http://HOST:PORT); behind a proxy, also an accepted Origin"),
     Setting("admin_token", "PHIENHOP_ADMIN_TOKEN", "", "admin token (default: generated at first start, printed once)"),
     Setting("presence_debounce", "PHIENHOP_PRESENCE_DEBOUNCE", 5.0, "seconds a connection point may be gone before it is marked offline",
-            click.FloatRange(min=0)),
+            Seconds(0)),
     Setting("follower_backlog", "PHIENHOP_FOLLOWER_BACKLOG", 256, "live events queued for one follower before it is cut off (close 4408) to resume",
             click.IntRange(min=1)),
     Setting("ping_every", "PHIENHOP_PING_EVERY", 20.0, "seconds between keepalive pings to each live connection; one that has not answered within half of that is dropped (close 1011)",
-            click.FloatRange(min=0.2)),
+            Seconds(0.2, 3600)),
     Setting("request_timeout", "PHIENHOP_REQUEST_TIMEOUT", 10.0, "seconds a client has to send a whole request (headers and body) before it is answered 408 and let go",
-            click.FloatRange(min=0.1)),
+            Seconds(0.1, 3600)),
     Setting("max_connections", "PHIENHOP_MAX_CONNECTIONS", 0, "open connections at most, HTTP and WebSocket (0: as many as the descriptor limit allows, less 64)",
             click.IntRange(min=0)),
     Setting("evict_after", "PHIENHOP_EVICT_AFTER", 300.0, "seconds a closed session stays in memory after it was last used (it is read again from the database when needed)",
-            click.FloatRange(min=0)),
+            Seconds(0)),
     Setting("log_level", "PHIENHOP_LOG_LEVEL", "warning", "the log level (tokens never appear in the log, at any level)",
             click.Choice(LOG_LEVELS, case_sensitive=False)),
     Setting("no_sample", "PHIENHOP_NO_SAMPLE", False, "start with no agenda (sessions come from POST /api/sessions)", bool),

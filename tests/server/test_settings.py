@@ -78,3 +78,22 @@ def test_a_bad_port_flag_names_the_flag(capsys):
     assert main(["serve", "--port", "70000"]) == 2
     assert capsys.readouterr().err == ("phienhop: --port: '70000' is not a port number (a whole number from 0 to 65535). "
                                        "Give a valid value (see `phienhop serve --help`).\n")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "abc", "", "0.1", "3601"])
+def test_a_duration_is_a_finite_number_of_seconds_in_range(capsys, value):
+    """`--ping-every nan` switched the keepalive off (click's FloatRange lets nan and inf through): refused, one line."""
+    assert main(["serve", "--ping-every", value]) == 2
+    assert capsys.readouterr().err == (f"phienhop: --ping-every: {value!r} is not a number of seconds from 0.2 to 3600. "
+                                       "Give a valid value (see `phienhop serve --help`).\n")
+
+
+@pytest.mark.parametrize("name", ["PHIENHOP_PRESENCE_DEBOUNCE", "PHIENHOP_REQUEST_TIMEOUT", "PHIENHOP_EVICT_AFTER",
+                                  "PHIENHOP_PING_EVERY"])
+def test_every_duration_variable_refuses_nan(monkeypatch, capsys, name):
+    """Each seconds setting, set to nan in the environment, is refused naming the variable."""
+    monkeypatch.setenv(name, "nan")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"phienhop: ${name}: 'nan' is not a number of seconds from ") and err.endswith(
+        f". Set ${name} to a valid value, or unset it.\n"), err
