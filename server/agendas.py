@@ -34,5 +34,5 @@ def load_agenda_file(path: str | Path) -> tuple[Agenda, str]:
         data = path.read_bytes()
     except OSError as exc:
         raise AgendaError("(file)", "file.unreadable", file=str(path), error=exc.strerror or str(exc)) from None
-    fmt = "json" if path.suffix == ".json" else "toml"
+    fmt = "json" if path.suffix.lower() == ".json" else "toml"
     return load_agenda(data, path.parent, fmt)

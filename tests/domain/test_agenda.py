@@ -203,3 +203,11 @@ def test_a_file_saved_in_utf16_is_said_in_vietnamese(tmp_path):
         load_agenda_file(write(tmp_path, VALID.encode("utf-16")))
     assert refused.value.text("vi") == "(tệp): văn bản UTF-16 (dấu thứ tự byte FF FE): hãy lưu tệp dưới dạng UTF-8"
     assert refused.value.text("en") == "(file): UTF-16 text (byte-order mark FF FE): save the file as UTF-8"
+
+
+def test_an_agenda_named_in_capitals_json_is_read_as_json(tmp_path):
+    """`AGENDA.JSON` (as Windows tools may save it) is JSON, not TOML."""
+    import msgspec
+
+    agenda, _ = load_agenda_file(write(tmp_path, msgspec.json.encode(small_agenda()), "PHIEN-HOP.JSON"))
+    assert agenda.session.title == "Phiên họp thử nghiệm"
