@@ -81,9 +81,9 @@ def problem(text: str) -> tuple[str, list, str] | None:
     decoder's own error says that). A path is a list of keys (str) and indexes (int)."""
     try:
         value, found = _scan(text)
-    except (ValueError, RecursionError):  # not JSON (or a 4,300-digit integer): msgspec answers for it
-        return None
-    return _first(value, []) if found else None
+        return _first(value, []) if found else None
+    except (ValueError, RecursionError):  # not JSON, a 4,300-digit integer, or nested past Python's stack:
+        return None  # the decoder (and an agenda's depth check) answers for it
 
 
 def dollar_path(path: list) -> str:

@@ -117,3 +117,17 @@ def test_create_refuses_a_bad_agenda_in_vietnamese_or_english(tmp_path):
     done = phienhop("create", str(bad), "--server", "http://127.0.0.1:9", env={**env, "PHIENHOP_LANG": "en"})
     assert re.fullmatch(rf"phienhop: {re.escape(str(bad))}: session\.chair: 'khong-co-[a-z0-9-]+' is not one of the people\n",
                         done.stderr), done.stderr
+
+
+def test_create_refuses_a_json_agenda_with_a_key_given_twice(tmp_path):
+    """`phienhop create` read a JSON agenda's duplicate key as its last value and created the session; the server refuses it (422), so does create."""
+    import json
+
+    from tests.support import small_agenda
+
+    bad = tmp_path / "phien-hop.json"
+    bad.write_text(json.dumps(small_agenda()).replace('"chair": "chu-toa"', '"chair": "thu-ky", "chair": "chu-toa"'),
+                   encoding="utf-8")
+    done = phienhop("create", str(bad), "--server", "http://127.0.0.1:9", env={**admin_env(), "PHIENHOP_LANG": ""})
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"phienhop: {bad}: session.chair: khóa này xuất hiện hai lần; chỉ ghi một lần\n")

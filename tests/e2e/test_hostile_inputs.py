@@ -180,3 +180,19 @@ async def test_live_since_past_the_head_has_the_same_words_as_events(srv):
     r = srv.http.get(f"/api/sessions/{s.id}/events", params={"since": head + 5},
                      headers={"Authorization": f"Bearer {s.public}"})
     assert await _close_of(url) == (4400, r.json()["detail"])
+
+
+@pytest.mark.parametrize("name, prefix, people", [("plain", b"", 0), ("with-a-byte-order-mark", "\ufeff".encode(), 0),
+                                                   ("after-21000-people", b"", 21_000)])
+def test_a_key_given_twice_in_a_json_agenda_is_refused_however_it_is_sent(srv, name, prefix, people):
+    """Not the last value kept: a mark before the JSON, or more brackets than an agenda of 89 people has
+    (the scan was skipped past 20,000), once let a duplicate through with 201."""
+    from tests.support import ADMIN
+
+    agenda = small_agenda()
+    agenda["people"] += [{"id": f"p{i}", "name": f"Người {i}", "voting": False} for i in range(people)]
+    body = prefix + json.dumps(agenda).replace('"chair": "chu-toa"', '"chair": "thu-ky", "chair": "chu-toa"').encode()
+    before = _known(srv)
+    r = srv.http.post("/api/sessions", content=body, headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+    assert (r.status_code, r.json()["reason"], r.json()["path"]) == (422, "key.twice", "session.chair"), r.text
+    assert _known(srv) == before
