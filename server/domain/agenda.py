@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable
 
 import msgspec
 
-from .text import BLANK, HIDDEN, ID_PATTERN, KINDS, is_id, text_fault
+from .text import BLANK, HIDDEN, ID_PATTERN, KINDS, is_id, text_fault, visible
 
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]  # and by full match, in check_agenda
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -181,9 +181,12 @@ class AgendaError(ValueError):
     """
 
     def __init__(self, path: str, code: str, **params: Any) -> None:
-        self.path, self.code, self.params = path, code, params
+        # What came from the input is echoed bounded, and the path (key names) with hidden characters escaped;
+        # values keep theirs for the templates' repr, which escapes them.
+        params = {k: v if not isinstance(v, str) or len(v) <= 200 else v[:200] + "…" for k, v in params.items()}
+        self.path, self.code, self.params = visible(path), code, params
         self.reason = say_reason(code, "en", **params)
-        super().__init__(f"{path}: {self.reason}" if path else self.reason)
+        super().__init__(f"{self.path}: {self.reason}" if self.path else self.reason)
 
     def text(self, lang: str) -> str:
         reason = say_reason(self.code, lang, **self.params)

@@ -87,6 +87,16 @@ def text_problem(value: str, *, multiline: bool = False, required: bool = False)
     return HIDDEN[1].format(**{**params, "kind": KINDS[params["kind"]][1]})
 
 
+def visible(value: str, limit: int = 200) -> str:
+    """``value`` safe to print on one line: hidden characters as ``\\uXXXX``, at most ``limit`` characters (then "…").
+
+    For what a refusal echoes back (a key path, a value): a key with U+202E printed raw turned the
+    rest of the terminal line around, and a 100,000-character value came back whole.
+    """
+    shown = _SINGLE_LINE_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 def check_command_text(command) -> None:
     """Refuse (422 ``text.invalid``, naming the field) a command whose text fields have hidden characters or are blank.
 

@@ -196,3 +196,18 @@ def test_a_key_given_twice_in_a_json_agenda_is_refused_however_it_is_sent(srv, n
     r = srv.http.post("/api/sessions", content=body, headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
     assert (r.status_code, r.json()["reason"], r.json()["path"]) == (422, "key.twice", "session.chair"), r.text
     assert _known(srv) == before
+
+
+def test_an_agenda_refusal_echoes_a_key_with_its_hidden_characters_escaped_and_a_huge_value_cut(srv):
+    """A key named with U+202E came back raw (a terminal printed the rest of the line reversed); a 100,000-character value came back whole, twice."""
+    from tests.support import ADMIN
+
+    agenda = small_agenda()
+    agenda["a\u202eb"] = 1
+    r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert (r.status_code, r.json()["path"], r.json()["detail"]) == (422, "a\\u202eb", "a\\u202eb: unknown key")
+    agenda = small_agenda()
+    agenda["items"][1]["presenter"] = "X" * 100_000
+    r = srv.http.post("/api/sessions", json=agenda, headers={"Authorization": f"Bearer {ADMIN}"})
+    assert (r.status_code, r.json()["reason"], r.json()["params"]) == (422, "id.invalid", {"value": "X" * 200 + "…"})
+    assert len(r.content) < 1_000
