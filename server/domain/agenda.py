@@ -105,7 +105,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "file.unreadable": ("không đọc được {file}: {error}", "cannot read {file}: {error}"),
     "file.bom": ("văn bản {encoding} (dấu thứ tự byte {mark}): hãy lưu {what} dưới dạng UTF-8",
                  "{encoding} text (byte-order mark {mark}): save {what} as UTF-8"),
-    "file.nul": ("có byte NUL ở byte {at}, như văn bản UTF-16: hãy lưu {what} dưới dạng UTF-8",
+    "file.nul": ("có byte NUL tại byte {at}, như trong văn bản UTF-16: hãy lưu {what} dưới dạng UTF-8",
                  "NUL byte at byte {at}, as in UTF-16 text: save {what} as UTF-8"),
     "file.not_utf8": ("không phải văn bản UTF-8 (byte {at}): hãy lưu {what} dưới dạng UTF-8; không đọc Windows-1258 "
                       "và các bảng mã khác",
@@ -120,11 +120,18 @@ REASONS: dict[str, tuple[str, str]] = {
     "key.twice": ("khóa này xuất hiện hai lần; chỉ ghi một lần", "this key is given twice; give it once"),
     "value.unknown": ("{key} không hợp lệ: {value}", "unknown {key} {value}"),
     "value.type": ("cần {expected}, nhưng đây là {got}", "Expected `{expected}`, got `{got}`"),
+    "value.bound": ("cần {expected} {op} {bound}", "Expected `{expected}` {op} {bound}"),
+    "value.length": ("cần {expected} có độ dài {op} {bound}", "Expected `{expected}` of length {op} {bound}"),
+    "id.pattern": ("không phải mã định danh: chữ thường, chữ số và '-', nhiều nhất 64 ký tự, bắt đầu bằng chữ hoặc số",
+                   "not an id: lowercase letters, digits and '-', at most 64, starting with a letter or digit"),
+    "moment.format": ("không phải ngày giờ dạng 2021-11-30T14:00:00+07:00",
+                      "not a date and time like 2021-11-30T14:00:00+07:00"),
     "value.invalid": ("giá trị không hợp lệ: {detail}", "{detail}"),
     "number.range": ("số nằm ngoài phạm vi cho phép", "number out of range"),
     "moment.offset_missing": ("cần có độ lệch UTC (múi giờ), ví dụ 2021-11-30T14:00:00+07:00",
                               "needs a UTC offset, e.g. 2021-11-30T14:00:00+07:00"),
-    "moment.offset_unused": ("độ lệch UTC {offset} không có nơi nào dùng: hãy ghi một độ lệch từ -12:00 đến +14:00",
+    "moment.offset_unused": ("{offset} không phải độ lệch UTC của múi giờ nào đang dùng: hãy ghi một độ lệch từ -12:00 "
+                             "đến +14:00",
                              "UTC offset {offset} is not one in use: give one from -12:00 to +14:00"),
     "moment.year": ("năm {year} không in được trong biên bản: hãy ghi năm từ {min} đến {max}",
                     "year {year} cannot be printed in the minutes: give a year from {min} to {max}"),
@@ -156,9 +163,25 @@ REASONS: dict[str, tuple[str, str]] = {
     "draft.outside": ("phải nằm trong {folder}/: {draft}", "must stay inside {folder}/: {draft}"),
 }
 LANGS = ("vi", "en")
-# The value types msgspec names (`int`, `str`, ...) in words a secretary reads; English keeps msgspec's own.
+# Parameters said in words in Vietnamese (English keeps them as given): msgspec's type names and
+# comparisons, and the agenda's lists.
 TYPE_WORDS = {"int": "một số nguyên", "float": "một số", "str": "chữ (một chuỗi)", "bool": "true hoặc false",
-              "array": "một danh sách [...]", "object": "một bảng", "null": "giá trị rỗng", "datetime": "ngày giờ"}
+              "array": "một danh sách [...]", "object": "một bảng", "null": "giá trị rỗng", "datetime": "ngày giờ",
+              "date": "một ngày", "time": "một giờ"}
+VI_WORDS: dict[str, dict[str, str]] = {
+    "expected": TYPE_WORDS, "got": TYPE_WORDS,
+    "op": {">=": "không nhỏ hơn", "<=": "không lớn hơn", ">": "lớn hơn", "<": "nhỏ hơn"},
+    "other": {"points": "danh sách điểm cầu", "people": "danh sách người dự", "items": "danh sách nội dung"},
+}
+
+
+def _vi_word(name: str, value: Any) -> Any:
+    words = VI_WORDS.get(name)
+    if words is None or not isinstance(value, str):
+        return value
+    if name in ("expected", "got"):  # msgspec writes a union as `int | null`
+        return " hoặc ".join(words.get(part, f"`{part}`") for part in value.split(" | "))
+    return words.get(value, value)
 
 
 def say_reason(code: str, lang: str, **params) -> str:
@@ -168,8 +191,8 @@ def say_reason(code: str, lang: str, **params) -> str:
         params = {**params, "kind": KINDS[params["kind"]][at]}
     if params.get("what") == "":  # decode_text of the agenda itself, not of a named draft
         params = {**params, "what": ("tệp", "the file")[at]}
-    if code == "value.type" and lang == "vi":
-        params = {k: TYPE_WORDS.get(v, f"`{v}`") for k, v in params.items()}
+    if lang == "vi":
+        params = {k: _vi_word(k, v) for k, v in params.items()}
     return REASONS[code][at].format(**params)
 
 
@@ -215,6 +238,17 @@ def _msgspec_error(exc: msgspec.ValidationError) -> AgendaError:
     wrong_type = re.fullmatch(r"Expected `([^`]+)`, got `([^`]+)`", reason)
     if wrong_type:
         return AgendaError(path or "(file)", "value.type", expected=wrong_type.group(1), got=wrong_type.group(2))
+    bound = re.fullmatch(r"Expected `([^`]+)` (>=|<=|>|<) (\S+)", reason)
+    if bound:
+        return AgendaError(path or "(file)", "value.bound", expected=bound.group(1), op=bound.group(2), bound=bound.group(3))
+    length = re.fullmatch(r"Expected `([^`]+)` of length (>=|<=) (\d+)", reason)
+    if length:
+        return AgendaError(path or "(file)", "value.length", expected=length.group(1), op=length.group(2),
+                           bound=int(length.group(3)))
+    if reason.startswith("Expected `str` matching regex"):  # the only pattern in an agenda: Id
+        return AgendaError(path or "(file)", "id.pattern")
+    if reason.startswith("Invalid RFC3339 encoded"):
+        return AgendaError(path or "(file)", "moment.format")
     return AgendaError(path or "(file)", "value.invalid", detail=reason)
 
 

@@ -70,7 +70,7 @@ def test_draft_not_utf8(tmp_path):
         (lambda a: a["items"][1]["poll"].update(method="raise-hands"), "items[1].poll.method: unknown method 'raise-hands'"),
         (lambda a: a["points"][1].update(host=True), "points[1].host: only one point can be the host"),
         (lambda a: a["people"][0].update(id="Chu Toa"),
-         "people[0].id: Expected `str` matching regex '^[a-z0-9][a-z0-9-]{0,63}$'"),
+         "people[0].id: not an id: lowercase letters, digits and '-', at most 64, starting with a letter or digit"),
         (lambda a: a.update(items=[]), "items: at least one item is needed"),
         (lambda a: a["session"].pop("title"), "session.title: required key is missing"),
         (lambda a: [p.update(voting=False) for p in a["people"]], "people: nobody has a vote (voting = true)"),
@@ -183,7 +183,7 @@ def test_a_broken_file_is_also_said_in_vietnamese(tmp_path, name, breaks, path, 
 
 @pytest.mark.parametrize("edit, vi", [
     (('rule = "simple"', 'rule = "most"'), "items[1].poll.rule: rule không hợp lệ: 'most'"),
-    (('id = "tv-1"', 'id = "thu-ky"'), "people[2].id: mã 'thu-ky' bị trùng (đã có trong people)"),
+    (('id = "tv-1"', 'id = "thu-ky"'), "people[2].id: mã 'thu-ky' bị trùng (đã có trong danh sách người dự)"),
     (('title = "Phiên họp thử nghiệm"', 'title = "Phiên họp\u202ethử nghiệm"'),
      "session.title: U+202E (RIGHT-TO-LEFT OVERRIDE) ở ký tự thứ 10 là ký tự điều khiển chiều viết "
      "(có thể làm chữ hiện thành chữ khác); hãy xóa nó"),
@@ -211,3 +211,28 @@ def test_an_agenda_named_in_capitals_json_is_read_as_json(tmp_path):
 
     agenda, _ = load_agenda_file(write(tmp_path, msgspec.json.encode(small_agenda()), "PHIEN-HOP.JSON"))
     assert agenda.session.title == "Phiên họp thử nghiệm"
+
+
+@pytest.mark.parametrize("where, value, code, vi", [
+    (("people", 0, "weight"), 0, "value.bound", "people[0].weight: cần một số nguyên không nhỏ hơn 1"),
+    (("session", "recipients"), ["Lưu: VT"] * 31, "value.length",
+     "session.recipients: cần một danh sách [...] có độ dài không lớn hơn 30"),
+    (("session", "chair"), "Chu-Toa", "id.pattern",
+     "session.chair: không phải mã định danh: chữ thường, chữ số và '-', nhiều nhất 64 ký tự, bắt đầu bằng chữ hoặc số"),
+    (("session", "starts_at"), "30/11/2021 14:00", "moment.format",
+     "session.starts_at: không phải ngày giờ dạng 2021-11-30T14:00:00+07:00"),
+    (("items", 1, "poll"), "simple", "value.type", "items[1].poll: cần một bảng hoặc giá trị rỗng, nhưng đây là chữ (một chuỗi)"),
+    (("people", 2, "id"), "chu-toa", "id.duplicate", "people[2].id: mã 'chu-toa' bị trùng (đã có trong danh sách người dự)"),
+])
+def test_msgspec_constraints_have_their_own_reasons_in_vietnamese(where, value, code, vi):
+    """Bounds, lengths, the id pattern, a date in another form and unions: a reason of their own, not msgspec's English inside a Vietnamese sentence."""
+    import json
+
+    agenda = small_agenda()
+    target = agenda
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(AgendaError) as refused:
+        decode_agenda(json.dumps(agenda), fmt="json")
+    assert (refused.value.code, refused.value.text("vi")) == (code, vi)
