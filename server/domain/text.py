@@ -90,8 +90,8 @@ def text_problem(value: str, *, multiline: bool = False, required: bool = False)
 def visible(value: str, limit: int = 200) -> str:
     """``value`` safe to print on one line: hidden characters as ``\\uXXXX``, at most ``limit`` characters (then "…").
 
-    For what a refusal echoes back (a key path, a value): a key with U+202E printed raw turned the
-    rest of the terminal line around, and a 100,000-character value came back whole.
+    For the key paths a refusal echoes back: a key with U+202E printed raw turned the rest of the
+    terminal line around (values are shown with repr, which escapes them, and cut by the caller).
     """
     shown = _SINGLE_LINE_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
     return shown if len(shown) <= limit else shown[:limit] + "…"
