@@ -48,15 +48,13 @@ def _in(message, lang: str) -> str:
 FIX_AND_RESTART = {"vi": "Hãy sửa tệp rồi khởi động lại.", "en": "Fix the file and start again."}
 
 
-def _env_lang() -> str:
-    """The language of what a command without --lang tells a person: $PHIENHOP_LANG (vi or en), else Vietnamese."""
-    import os
+def lang_option(what: str = "the report"):
+    """``--lang vi|en`` ($PHIENHOP_LANG), Vietnamese unless told: the language of ``what``."""
+    return click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", envvar="PHIENHOP_LANG",
+                        show_envvar=True, show_default=True, help=f"language of {what}")
 
-    return "en" if os.environ.get("PHIENHOP_LANG", "").strip().lower() == "en" else "vi"
 
-
-LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", envvar="PHIENHOP_LANG",
-                           show_envvar=True, show_default=True, help="language of the report")
+LANG_OPTION = lang_option()
 
 
 ADMIN_TOKEN_ENV = BY_NAME["admin_token"].env
@@ -132,7 +130,8 @@ def cli() -> None:
 @setting_option("seal_passphrase_file")
 @setting_option("trust")
 @setting_option("redis_url")
-def serve(agenda, no_sample, log_level, **values) -> int:
+@lang_option("a refused agenda file's reason")
+def serve(agenda, no_sample, log_level, lang, **values) -> int:
     """Run the server on DB; create the sessions of the agenda files on first start and print their links once.
 
     The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
@@ -153,7 +152,6 @@ def serve(agenda, no_sample, log_level, **values) -> int:
         try:
             load_agenda_file(path)
         except AgendaError as exc:
-            lang = _env_lang()
             click.echo(f"phienhop: {path}: {exc.text(lang)}\n{FIX_AND_RESTART[lang]}", err=True)
             return 2
 
@@ -222,7 +220,8 @@ def edge(primary, redis_url, host, port, public_url, follower_backlog, ping_ever
 @click.option("--server", default="http://127.0.0.1:8000", show_default=True, envvar="PHIENHOP_SERVER", show_envvar=True,
               help="base URL of the running server")
 @_refuse_admin_token_flag
-def create(agenda_file, server, admin_token_flag) -> int:
+@lang_option("a refused agenda file's reason")
+def create(agenda_file, server, admin_token_flag, lang) -> int:
     """Create a session from AGENDA (drafts read beside it) on a running server; print its links once.
 
     The admin token is read from $PHIENHOP_ADMIN_TOKEN only (never a flag: flags show in `ps`).
@@ -235,7 +234,7 @@ def create(agenda_file, server, admin_token_flag) -> int:
     try:
         agenda, _ = load_agenda_file(agenda_file)
     except AgendaError as exc:
-        return _fail(f"{agenda_file}: {exc.text(_env_lang())}")
+        return _fail(f"{agenda_file}: {exc.text(lang)}")
     admin_token, problem = _admin_token(admin_token_flag)
     if problem:
         return _fail(problem)
